@@ -1,0 +1,73 @@
+from tests.factories import sign_in_as
+
+
+def test_healthz_is_plain_text_and_does_not_touch_the_database(client, app, monkeypatch):
+    from volunteer_hub.models import db
+
+    def boom(*a, **k):
+        raise AssertionError("healthz touched the database")
+
+    monkeypatch.setattr(db.session, "execute", boom)
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.mimetype == "text/plain" and r.data == b"ok\n"
+
+
+def test_readyz_checks_the_database(client):
+    assert client.get("/readyz").data == b"ready\n"
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_no_inline_scripts_or_styles_in_pages(client, coordinator):
+    sign_in_as(client, coordinator)
+    for path in ("/", "/home", "/people", "/organisations", "/profile", "/privacy", "/accessibility"):
+        page = client.get(path).get_data(as_text=True)
+        assert "<script>" not in page and "style=" not in page and "<style" not in page, path
+
+
+def test_signed_out_home_says_what_the_site_is(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "Sign up as a volunteer" in page and "Sign in" in page
+    assert "Privacy notice" in page and "Accessibility statement" in page
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    r = client.get("/no/such/page")
+    assert r.status_code == 404 and "Page not found" in r.get_data(as_text=True)
+
+
+def test_unknown_ids_are_404(client, coordinator):
+    sign_in_as(client, coordinator)
+    assert client.get("/people/999999").status_code == 404
+    assert client.post("/organisations/999999/retire").status_code == 404
+
+
+def test_missing_csrf_token_is_a_400_not_a_change(app, volunteer):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    sign_in_as(client, volunteer)
+    r = client.post("/profile", data={"name": "Changed"})
+    assert r.status_code == 400 and "Reload the page" in r.get_data(as_text=True)
+    from volunteer_hub.models import User, db
+
+    assert db.session.get(User, volunteer.id).name == "Vera Volunteer"
+
+
+def test_too_long_values_are_refused_by_the_field(client, volunteer):
+    sign_in_as(client, volunteer)
+    page = client.post("/profile", data={"name": "x" * 500}).get_data(as_text=True)
+    assert 'id="name-error"' in page
+
+
+def test_a_crash_shows_the_friendly_500_and_rolls_back(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/__boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    r = app.test_client().get("/__boom")
+    assert r.status_code == 500 and "Nothing was saved" in r.get_data(as_text=True)

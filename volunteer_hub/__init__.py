@@ -1,0 +1,70 @@
+"""volunteer_hub: training, certificates and equipment for community-safety volunteers."""
+from __future__ import annotations
+
+from flask import Flask
+
+from volunteer_hub.config import load_config
+
+
+def create_app(config: str | type | None = None, **overrides) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from volunteer_hub import models  # noqa: F401  (every table known before anything runs)
+    from volunteer_hub.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
+    from volunteer_hub.login import configure_login
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
+    configure_login(login_manager)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def register_blueprints(app: Flask) -> None:
+    from volunteer_hub.blueprints import BLUEPRINTS
+
+    for bp, prefix in BLUEPRINTS:
+        app.register_blueprint(bp, url_prefix=prefix)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from volunteer_hub.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from volunteer_hub.templating import register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from volunteer_hub.hooks import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from volunteer_hub.cli import register
+
+    register(app)

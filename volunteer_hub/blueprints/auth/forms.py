@@ -1,0 +1,47 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length
+
+from volunteer_hub.services.auth import MIN_PASSWORD_LENGTH
+
+EMAIL = [DataRequired("Enter your email address."), Email("Enter an email address like name@example.org."), Length(max=254)]
+NEW_PASSWORD_HELP = f"At least {MIN_PASSWORD_LENGTH} characters. A few random words work well."
+
+
+class SignUpForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField("Email address", validators=EMAIL, render_kw={"autocomplete": "email"})
+    password = PasswordField("Create a password", validators=[DataRequired("Create a password."), Length(max=128)],
+                             description=NEW_PASSWORD_HELP, render_kw={"autocomplete": "new-password"})
+    agree_privacy = BooleanField("I have read the privacy notice and agree to my details being used as it describes",
+                                 validators=[InputRequired("Tick the box to agree to the privacy notice.")])
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", validators=EMAIL, render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=128)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class PasswordForgotForm(FlaskForm):
+    email = EmailField("Email address", validators=EMAIL, render_kw={"autocomplete": "email"})
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired("Enter a new password."), Length(max=128)],
+                             description=NEW_PASSWORD_HELP, render_kw={"autocomplete": "new-password"})
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password."), Length(max=128)],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password", validators=[DataRequired("Enter a new password."), Length(max=128)],
+                             description=NEW_PASSWORD_HELP, render_kw={"autocomplete": "new-password"})
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField("New email address", validators=EMAIL, render_kw={"autocomplete": "email"})
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password."), Length(max=128)],
+                             render_kw={"autocomplete": "current-password"})

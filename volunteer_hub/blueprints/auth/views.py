@@ -1,0 +1,210 @@
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+
+from volunteer_hub.blueprints.auth import bp
+from volunteer_hub.blueprints.auth.forms import (
+    EmailChangeForm,
+    PasswordChangeForm,
+    PasswordForgotForm,
+    PasswordResetForm,
+    SignInForm,
+    SignUpForm,
+)
+from volunteer_hub.extensions import limiter
+from volunteer_hub.forms import ButtonForm, show_domain_error
+from volunteer_hub.models import db
+from volunteer_hub.services import auth as auth_service
+from volunteer_hub.services.errors import DomainError
+
+SIGN_UP_SENT = "Check your email: we have sent a link to confirm your address. It may take a minute to arrive."
+RESET_SENT = "If that email has an account, we have sent it a link to reset the password. Check your inbox."
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def _failed_sign_in(response) -> bool:
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    return "sign-in:" + auth_service.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _public_limit() -> str:
+    return current_app.config["VH_PUBLIC_FORM_LIMIT"]
+
+
+@bp.route("/sign-up", methods=["GET", "POST"])
+@limiter.limit(_public_limit, methods=["POST"])
+def sign_up():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            auth_service.sign_up(form.name.data, form.email.data, form.password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(SIGN_UP_SENT, "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("auth/sign_up.html", form=form)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["VH_SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"],
+               key_func=get_remote_address, deduct_when=_failed_sign_in)
+@limiter.limit(lambda: current_app.config["VH_SIGN_IN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, deduct_when=_failed_sign_in)
+def sign_in():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("main.dashboard"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        try:
+            user = auth_service.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            if user is None:
+                form.form_errors.append("The email or password is not right.")
+            else:
+                db.session.commit()
+                login_user(user, remember=form.remember.data)
+                flash(f"Welcome, {user.display_name}.", "success")
+                return redirect(next_url or url_for("main.dashboard"))
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    if ButtonForm().validate_on_submit():
+        logout_user()
+        flash("You are signed out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.get("/confirm/<token>")
+def email_confirm(token):
+    try:
+        auth_service.confirm_email(token)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("auth.email_unconfirmed") if current_user.is_authenticated else url_for("auth.sign_in"))
+    db.session.commit()
+    flash("Thank you: your email address is confirmed.", "success")
+    return redirect(url_for("main.dashboard") if current_user.is_authenticated else url_for("auth.sign_in"))
+
+
+@bp.route("/confirm", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_public_limit, methods=["POST"])
+def email_unconfirmed():
+    form = ButtonForm()
+    if current_user.is_confirmed:
+        return redirect(url_for("main.dashboard"))
+    if form.validate_on_submit():
+        auth_service.send_confirmation(current_user)
+        db.session.commit()
+        flash(f"We have sent a new link to {current_user.email}.", "success")
+        return redirect(url_for("auth.email_unconfirmed"))
+    return render_template("auth/unconfirmed.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_public_limit, methods=["POST"])
+def password_forgot():
+    form = PasswordForgotForm()
+    if form.validate_on_submit():
+        auth_service.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(RESET_SENT, "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/password_forgot.html", form=form)
+
+
+def _password_from_link(token: str, setting: bool):
+    try:
+        auth_service.check_reset_token(token, setting=setting)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("auth.password_forgot"))
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            user = auth_service.reset_password(token, form.password.data, setting=setting)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            flash("Your password is set. You are signed in.", "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/password_reset.html", form=form, setting=setting)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def password_reset(token):
+    return _password_from_link(token, setting=False)
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+def password_set(token):
+    return _password_from_link(token, setting=True)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password_change():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            auth_service.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this device stays signed in
+            flash("Your password is changed. You have been signed out on other devices.", "success")
+            return redirect(url_for("people.profile"))
+    return render_template("auth/password_change.html", form=form)
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+def email_change():
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        try:
+            auth_service.request_email_change(current_user, form.email.data, form.password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"We have sent a link to {form.email.data}. Your email changes when you follow it.", "success")
+            return redirect(url_for("people.profile"))
+    return render_template("auth/email_change.html", form=form)
+
+
+@bp.get("/email/confirm/<token>")
+def email_change_confirm(token):
+    try:
+        auth_service.confirm_email_change(token)
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("Your email address is changed.", "success")
+    return redirect(url_for("people.profile") if current_user.is_authenticated else url_for("auth.sign_in"))

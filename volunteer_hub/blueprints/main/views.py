@@ -1,0 +1,51 @@
+from flask import current_app, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from volunteer_hub.blueprints.main import bp
+from volunteer_hub.extensions import limiter
+from volunteer_hub.models import db
+
+# Areas add (template, roles or None) here to put a panel on the signed-in home page.
+DASHBOARD_PANELS: list[tuple[str, tuple | None]] = []
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/index.html")
+
+
+@bp.get("/home")
+@login_required
+def dashboard():
+    panels = [t for t, roles in DASHBOARD_PANELS if roles is None or current_user.has_role(*roles)]
+    return render_template("main/dashboard.html", panels=panels)
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz():
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/readyz")
+@limiter.exempt
+def readyz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - report, do not crash
+        current_app.logger.warning("readyz: database not reachable: %s", exc)
+        return "database unavailable\n", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ready\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("main/privacy.html", version=current_app.config["VH_PRIVACY_NOTICE_VERSION"])
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("main/accessibility.html")

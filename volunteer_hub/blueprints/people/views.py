@@ -1,0 +1,254 @@
+import csv
+import io
+
+from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user, login_required
+
+from volunteer_hub.blueprints.people import bp
+from volunteer_hub.blueprints.people.forms import (
+    DbsForm,
+    DirectoryFilterForm,
+    ImportForm,
+    OrganisationForm,
+    ProfileForm,
+    RolesForm,
+)
+from volunteer_hub.forms import ButtonForm, choices, show_domain_error
+from volunteer_hub.models import OrganisationKind, Role, db
+from volunteer_hub.security import STAFF, can_manage_roles, get_organisation_or_404, get_person_or_404, role_required
+from volunteer_hub.services import people as people_service
+from volunteer_hub.services.errors import DomainError
+
+
+def _organisation_choices(current_id=None):
+    orgs = people_service.list_organisations(include_retired=False)
+    pairs = [("", "None")] + [(o.id, o.name) for o in orgs]
+    if current_id and current_id not in {o.id for o in orgs}:
+        org = get_organisation_or_404(current_id)
+        pairs.append((org.id, f"{org.name} (retired)"))
+    return choices(pairs)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    form.organisation_id.choices = _organisation_choices(user.organisation_id)
+    if form.validate_on_submit():
+        try:
+            people_service.update_profile(user, **{f: getattr(form, f).data for f in people_service.PROFILE_FIELDS})
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your details are saved.", "success")
+            return redirect(url_for("people.profile"))
+    return render_template("people/profile.html", form=form, user=user)
+
+
+def _directory_filter(form: DirectoryFilterForm) -> people_service.DirectoryFilter:
+    yes_no = {"yes": True, "no": False}
+    return people_service.DirectoryFilter(
+        q=(form.q.data or "").strip(),
+        organisation_id=form.organisation.data,
+        role=Role(form.role.data) if form.role.data else None,
+        active=yes_no.get(form.active.data),
+        confirmed=yes_no.get(form.confirmed.data),
+    )
+
+
+def _directory_form() -> DirectoryFilterForm:
+    form = DirectoryFilterForm(request.args)
+    form.organisation.choices = choices([("", "Any organisation")]) + _organisation_choices()[1:]
+    if not form.validate():
+        # Unknown values in the query string are dropped, never a 500.
+        for name in ("organisation", "role", "active", "confirmed"):
+            if getattr(form, name).errors:
+                getattr(form, name).data = None
+    return form
+
+
+@bp.get("/people")
+@role_required(*STAFF)
+def directory():
+    form = _directory_form()
+    stmt = people_service.directory_query(_directory_filter(form))
+    page = db.paginate(stmt, per_page=current_app.config["VH_PAGE_SIZE"], error_out=False, count=True)
+    return render_template("people/directory.html", form=form, page=page)
+
+
+@bp.get("/people/export.csv")
+@role_required(*STAFF)
+def directory_export():
+    stmt = people_service.directory_query(_directory_filter(_directory_form()))
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in people_service.directory_csv_rows(db.session.scalars(stmt)):
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate(0)
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=volunteers.csv"},
+    )
+
+
+@bp.get("/people/<int:user_id>")
+@role_required(*STAFF)
+def person(user_id):
+    person = get_person_or_404(user_id, current_user)
+    return render_template(
+        "people/person.html",
+        person=person,
+        dbs_form=DbsForm(obj=person),
+        roles_form=RolesForm(roles=[r.value for r in person.roles]) if can_manage_roles(current_user) else None,
+        button=ButtonForm(),
+    )
+
+
+@bp.post("/people/<int:user_id>/dbs")
+@role_required(*STAFF)
+def person_dbs(user_id):
+    person = get_person_or_404(user_id, current_user)
+    form = DbsForm()
+    if form.validate_on_submit():
+        try:
+            people_service.set_dbs(person, form.dbs_checked_on.data, form.dbs_renew_by.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("DBS dates saved.", "success")
+            return redirect(url_for("people.person", user_id=person.id))
+    return render_template("people/person.html", person=person, dbs_form=form,
+                           roles_form=RolesForm(roles=[r.value for r in person.roles]) if can_manage_roles(current_user) else None,
+                           button=ButtonForm()), 400
+
+
+@bp.post("/people/<int:user_id>/roles")
+@role_required(Role.ADMIN)
+def person_roles(user_id):
+    person = get_person_or_404(user_id, current_user)
+    form = RolesForm()
+    if not form.validate_on_submit():
+        flash("Choose roles from the list.", "danger")
+        return redirect(url_for("people.person", user_id=person.id))
+    wanted = {Role(v) for v in form.roles.data or []}
+    try:
+        for role in wanted - person.roles:
+            people_service.grant_role(person, role)
+        for role in person.roles - wanted:
+            people_service.remove_role(person, role, by=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash("Roles saved.", "success")
+    return redirect(url_for("people.person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/deactivate")
+@role_required(*STAFF)
+def person_deactivate(user_id):
+    person = get_person_or_404(user_id, current_user)
+    if ButtonForm().validate_on_submit():
+        try:
+            people_service.deactivate_person(person, by=current_user)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"{person.name} is deactivated and can no longer sign in.", "success")
+    return redirect(url_for("people.person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/reactivate")
+@role_required(*STAFF)
+def person_reactivate(user_id):
+    person = get_person_or_404(user_id, current_user)
+    if ButtonForm().validate_on_submit():
+        people_service.reactivate_person(person)
+        db.session.commit()
+        flash(f"{person.name} can sign in again.", "success")
+    return redirect(url_for("people.person", user_id=person.id))
+
+
+@bp.route("/people/import", methods=["GET", "POST"])
+@role_required(*STAFF)
+def people_import():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        report = people_service.check_import(form.file.data.read())
+        if report.ok:
+            people_service.import_people(report, by=current_user)
+            db.session.commit()
+            flash(f"Imported {report.created} people; {report.skipped_existing} already had an account. "
+                  "Everyone new has been emailed a link to set their password.", "success")
+            return redirect(url_for("people.directory"))
+    return render_template("people/import.html", form=form, report=report), (400 if report else 200)
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@role_required(*STAFF)
+def organisations():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = people_service.create_organisation(form.name.data, OrganisationKind(form.kind.data))
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{org.name} added.", "success")
+            return redirect(url_for("people.organisations"))
+    orgs = people_service.list_organisations(include_retired=True)
+    return render_template("people/organisations.html", form=form, orgs=orgs, button=ButtonForm())
+
+
+@bp.route("/organisations/<int:org_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def organisation_edit(org_id):
+    org = get_organisation_or_404(org_id)
+    form = OrganisationForm(obj=org, kind=org.kind.value)
+    if request.method == "GET":
+        form.kind.data = org.kind.value
+    if form.validate_on_submit():
+        try:
+            people_service.update_organisation(org, form.name.data, OrganisationKind(form.kind.data))
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Organisation saved.", "success")
+            return redirect(url_for("people.organisations"))
+    return render_template("people/organisation_edit.html", form=form, org=org, button=ButtonForm())
+
+
+@bp.post("/organisations/<int:org_id>/retire")
+@role_required(*STAFF)
+def organisation_retire(org_id):
+    org = get_organisation_or_404(org_id)
+    if ButtonForm().validate_on_submit():
+        people_service.retire_organisation(org)
+        db.session.commit()
+        flash(f"{org.name} is retired: it is no longer offered in lists.", "success")
+    return redirect(url_for("people.organisations"))
+
+
+@bp.post("/organisations/<int:org_id>/restore")
+@role_required(*STAFF)
+def organisation_restore(org_id):
+    org = get_organisation_or_404(org_id)
+    if ButtonForm().validate_on_submit():
+        people_service.restore_organisation(org)
+        db.session.commit()
+        flash(f"{org.name} is back in use.", "success")
+    return redirect(url_for("people.organisations"))

@@ -1,0 +1,79 @@
+"""flask commands: `demo seed`, `outbox send`, `jobs run`."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask import current_app
+
+from volunteer_hub.models import db, immediate_transactions
+
+
+def register(app) -> None:
+    app.cli.add_command(demo)
+    app.cli.add_command(outbox)
+    app.cli.add_command(jobs)
+
+
+@click.group(help="Demo data.")
+def demo():
+    pass
+
+
+@demo.command("seed", help="Add demo data once (running it again adds nothing).")
+def demo_seed():
+    from volunteer_hub.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+
+    with immediate_transactions():
+        seed_demo()
+        db.session.commit()
+    click.echo("Demo data is ready. Sign in at http://127.0.0.1:5000/auth/sign-in with:")
+    for email, _name, roles, _org in DEMO_ACCOUNTS:
+        click.echo(f"  {', '.join(r.value for r in roles):<22} {email:<26} password: {DEMO_PASSWORD}")
+
+
+@click.group(help="The email outbox.")
+def outbox():
+    pass
+
+
+@outbox.command("send", help="Send pending emails (retrying failed ones when due).")
+@click.option("--loop", is_flag=True, help="Keep running, checking every few seconds.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between checks with --loop.")
+def outbox_send(loop: bool, interval: float):
+    from volunteer_hub.jobs import send_outbox_job
+
+    while True:
+        with immediate_transactions():
+            summary = send_outbox_job()
+        click.echo(summary)
+        if not loop:
+            break
+        time.sleep(interval)
+
+
+@click.group(help="Scheduled jobs.")
+def jobs():
+    pass
+
+
+@jobs.command("run", help="Run every scheduled job once (reminders, lapsed offers, outbox...). Safe to run twice at once.")
+def jobs_run():
+    from volunteer_hub.jobs import JOBS, send_outbox_job
+
+    ordered = [j for j in JOBS if j[1] is not send_outbox_job] + [j for j in JOBS if j[1] is send_outbox_job]
+    failures = 0
+    for name, fn in ordered:
+        try:
+            with immediate_transactions():
+                summary = fn()
+                db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - one failing job must not stop the others
+            db.session.rollback()
+            failures += 1
+            current_app.logger.exception("job %s failed", name)
+            click.echo(f"{name}: FAILED: {exc}", err=True)
+        else:
+            click.echo(f"{name}: {summary}")
+    if failures:
+        raise SystemExit(1)

@@ -1,0 +1,159 @@
+"""Settings. Defaults live here; secrets and anything per-deployment come from the environment.
+
+`create_app()` loads one of these classes, then every environment variable that starts with
+`FLASK_` (Flask's `from_prefixed_env`), then the plain names below that deployments set
+(`DATABASE_URL`, `SECRET_KEY`, `MAIL_*`, `RATELIMIT_STORAGE_URI`).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PLAIN_ENV_KEYS = (
+    "SECRET_KEY",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_DEFAULT_SENDER",
+    "RATELIMIT_STORAGE_URI",
+    "VH_MAIL_BACKEND",
+    "VH_BASE_URL",
+)
+BOOLEAN_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
+INTEGER_KEYS = {"MAIL_PORT"}
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised at start-up when production settings are unsafe."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class BaseConfig:
+    VH_ENV = "base"
+    SQLALCHEMY_DATABASE_URI = None  # set in load_config
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a form left open on a tablet all evening still posts
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads (CSV import) are small
+    BOOTSTRAP_SERVE_LOCAL = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_DEFAULT_SENDER = "volunteer_hub <no-reply@volunteer-hub.local>"
+    VH_MAIL_BACKEND = "smtp"  # smtp | console
+    VH_SEND_OUTBOX_AFTER_REQUEST = False
+    VH_BASE_URL = "http://127.0.0.1:5000"
+    VH_PARTNERSHIP_NAME = "Town Centre Community Safety Partnership"
+    VH_TIMEZONE = "Europe/London"
+    VH_PRIVACY_NOTICE_VERSION = "2026-11"
+    VH_CONFIRM_EMAIL_MAX_AGE = 3 * 24 * 3600
+    VH_PASSWORD_RESET_MAX_AGE = 2 * 3600
+    VH_SET_PASSWORD_MAX_AGE = 14 * 24 * 3600
+    VH_OUTBOX_MAX_ATTEMPTS = 10
+    VH_PAGE_SIZE = 25
+    # Argon2id at OWASP's minimum: 19 MiB, 2 passes, 1 lane.
+    VH_ARGON2_MEMORY_KIB = 19 * 1024
+    VH_ARGON2_TIME_COST = 2
+    VH_ARGON2_PARALLELISM = 1
+    VH_SIGN_IN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
+    VH_SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    VH_PUBLIC_FORM_LIMIT = "10 per 5 minutes"
+
+
+class DevelopmentConfig(BaseConfig):
+    VH_ENV = "development"
+    DEBUG = False
+    VH_MAIL_BACKEND = "console"
+    VH_SEND_OUTBOX_AFTER_REQUEST = True
+
+
+class TestingConfig(BaseConfig):
+    VH_ENV = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SECRET_KEY = "testing-only-" + "x" * 40
+    SERVER_NAME = None
+    VH_BASE_URL = "http://localhost"
+    MAIL_SUPPRESS_SEND = False  # tests send through a real SMTP server on loopback
+
+
+class ProductionConfig(BaseConfig):
+    VH_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def _coerce(key: str, value: str):
+    if key in BOOLEAN_KEYS:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if key in INTEGER_KEYS:
+        return int(value)
+    return value
+
+
+def load_config(app, config: str | type | None, overrides: dict) -> None:
+    """Fill app.config: class defaults, then the environment, then explicit overrides."""
+    name = config if isinstance(config, str) else os.environ.get("VH_CONFIG", "development")
+    cls = config if isinstance(config, type) else CONFIGS.get(name)
+    if cls is None:
+        raise InsecureConfiguration(f"VH_CONFIG={name!r} is not one of {', '.join(CONFIGS)}.")
+    app.config.from_object(cls)
+    for key in PLAIN_ENV_KEYS:
+        if os.environ.get(key):
+            app.config[key] = _coerce(key, os.environ[key])
+    app.config.from_prefixed_env()
+    database_url = os.environ.get("DATABASE_URL")
+    if cls is TestingConfig:
+        database_url = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    if not database_url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        database_url = "sqlite:///" + str(Path(app.instance_path) / "volunteer_hub.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
+    app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    _check_secret_key(app, cls)
+
+
+def _check_secret_key(app, cls) -> None:
+    key = app.config.get("SECRET_KEY")
+    if cls is ProductionConfig:
+        if not key or len(key) < 32 or len(set(key)) < 10:
+            raise InsecureConfiguration(
+                "SECRET_KEY is missing or weak. Set SECRET_KEY in the environment to a random "
+                "value of at least 32 characters, for example the output of: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return
+    if not key:
+        # Development: a random key kept in instance/ so sessions survive restarts.
+        path = Path(app.instance_path) / "secret_key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        app.config["SECRET_KEY"] = path.read_text().strip()

@@ -1,0 +1,11 @@
+"""All models, imported so that SQLAlchemy (and Alembic) see every table."""
+from volunteer_hub.models.base import Base, UTCDateTime, db, immediate_transactions, utcnow  # noqa: F401
+from volunteer_hub.models.people import (  # noqa: F401
+    ORGANISATION_KIND_LABELS,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    UserRole,
+)
+from volunteer_hub.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401

@@ -1,0 +1,158 @@
+"""People, their roles and the partner organisations they belong to."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from volunteer_hub.models.base import db, utcnow
+
+
+class Role(enum.Enum):
+    VOLUNTEER = "volunteer"
+    TRAINER = "trainer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class OrganisationKind(enum.Enum):
+    POLICE = "police"
+    COUNCIL = "council"
+    STREET_PASTORS = "street_pastors"
+    AMBASSADORS = "ambassadors"
+    WELFARE_BUS = "welfare_bus"
+    YOUTH_SERVICE = "youth_service"
+    SPORTS_CLUB = "sports_club"
+    LICENSED_VENUE = "licensed_venue"
+
+    @property
+    def label(self) -> str:
+        return ORGANISATION_KIND_LABELS[self]
+
+    @property
+    def is_venue(self) -> bool:
+        return self is OrganisationKind.LICENSED_VENUE
+
+
+ORGANISATION_KIND_LABELS = {
+    OrganisationKind.POLICE: "Police",
+    OrganisationKind.COUNCIL: "Council",
+    OrganisationKind.STREET_PASTORS: "Street Pastors",
+    OrganisationKind.AMBASSADORS: "Ambassadors",
+    OrganisationKind.WELFARE_BUS: "Welfare bus",
+    OrganisationKind.YOUTH_SERVICE: "Youth service",
+    OrganisationKind.SPORTS_CLUB: "Sports club",
+    OrganisationKind.LICENSED_VENUE: "Licensed venue",
+}
+
+
+def enum_column(enum_cls, name: str):
+    """Enums are stored as their values in a VARCHAR with a CHECK (portable, readable)."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "organisation_kind"), index=True)
+    retired_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True, index=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (Index("ix_users_name", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so UNIQUE holds regardless of how it was typed.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    preferred_name: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    emergency_contact_name: Mapped[str | None] = mapped_column(String(120))
+    emergency_contact_phone: Mapped[str | None] = mapped_column(String(40))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    confirmed_at: Mapped[dt.datetime | None]
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
+    privacy_accepted_at: Mapped[dt.datetime | None]
+    # Bumped on password change, deactivation and "sign out everywhere": old cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    dbs_checked_on: Mapped[dt.date | None]
+    dbs_renew_by: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # Flask-Login: the id in the cookie carries the session version.
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def roles(self) -> set[Role]:
+        return {row.role for row in self.role_rows}
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.has_role(Role.COORDINATOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.name
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

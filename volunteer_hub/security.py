@@ -1,0 +1,69 @@
+"""Who may do what: every access decision lives here.
+
+- `role_required(*roles)`: a view decorator. Signed-out people are sent to sign in;
+  signed-in people without one of the roles get 403. Admins pass every role check.
+- `confirmed_required`: the person must have confirmed their email.
+- `can_*` predicates and `get_*_or_404` loaders return objects only to those allowed.
+  When coordinators are limited to some organisations, this is the one place to change.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from volunteer_hub.models import Organisation, Role, User, db
+
+STAFF = (Role.COORDINATOR, Role.ADMIN)
+
+
+def role_required(*roles: Role):
+    allowed = set(roles) | {Role.ADMIN}
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*allowed):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def confirmed_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_confirmed:
+            flash("Confirm your email address first: we sent you a link. You can ask for another below.", "warning")
+            return redirect(url_for("auth.email_unconfirmed"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def is_staff(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(*STAFF))
+
+
+def can_view_person(viewer: User, person: User) -> bool:
+    return viewer.id == person.id or is_staff(viewer)
+
+
+def can_manage_roles(viewer: User) -> bool:
+    return viewer.has_role(Role.ADMIN)
+
+
+def get_person_or_404(user_id: int, viewer: User) -> User:
+    person = db.get_or_404(User, user_id)
+    if not can_view_person(viewer, person):
+        abort(403)
+    return person
+
+
+def get_organisation_or_404(org_id: int) -> Organisation:
+    return db.get_or_404(Organisation, org_id)

@@ -1,0 +1,1 @@
+"""Business rules, one module per area. Functions flush; the caller commits."""

@@ -1,0 +1,87 @@
+"""Jinja filters and globals. All times are shown in Europe/London by `local`."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, url_for
+from flask_login import current_user
+
+from volunteer_hub.models import Role
+
+
+def london(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(ZoneInfo(current_app.config["VH_TIMEZONE"]))
+
+
+def format_local(value, fmt: str = "datetime") -> str:
+    """`{{ when|local }}` -> "Sat 28 Nov 2026, 7:30pm"; fmt: datetime, date, time, long, iso."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = london(value)
+        time = value.strftime("%-I:%M%p").lower().replace(":00", "")
+        if fmt == "time":
+            return time
+        if fmt == "iso":
+            return value.isoformat()
+        if fmt == "date":
+            return value.strftime("%a %-d %b %Y")
+        if fmt == "long":
+            return value.strftime("%A %-d %B %Y, ") + time + f" ({value.tzname()})"
+        return value.strftime("%a %-d %b %Y, ") + time
+    if isinstance(value, dt.date):
+        return value.strftime("%-d %b %Y") if fmt != "long" else value.strftime("%A %-d %B %Y")
+    return str(value)
+
+
+def ordinal(n: int) -> str:
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+# Navigation: (endpoint, label, roles that see it; None = every signed-in person).
+# Areas add their entries here; an endpoint not registered is left out.
+NAV_ITEMS: list[tuple[str, str, tuple[Role, ...] | None]] = [
+    ("main.dashboard", "Home", None),
+    ("people.directory", "Volunteers", (Role.COORDINATOR, Role.ADMIN)),
+    ("people.organisations", "Organisations", (Role.COORDINATOR, Role.ADMIN)),
+]
+
+
+def nav_items():
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in NAV_ITEMS:
+        if endpoint not in current_app.view_functions:
+            continue
+        if roles is not None and not current_user.has_role(*roles, Role.ADMIN):
+            continue
+        items.append((endpoint, label))
+    return items
+
+
+def page_url(page: int) -> str:
+    """The current URL with ?page= changed (keeps filters)."""
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Lets shared templates link to an area only once that area exists."""
+    return endpoint in current_app.view_functions
+
+
+def register(app) -> None:
+    app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["ordinal"] = ordinal
+    app.jinja_env.globals.update(nav_items=nav_items, page_url=page_url, has_endpoint=has_endpoint, Role=Role)
+
+    @app.context_processor
+    def inject():
+        return {"partnership_name": current_app.config["VH_PARTNERSHIP_NAME"]}
