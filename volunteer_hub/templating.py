@@ -43,20 +43,27 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-# Navigation: (endpoint, label, roles that see it; None = every signed-in person).
-# Areas add their entries here; an endpoint not registered is left out.
-NAV_ITEMS: list[tuple[str, str, tuple[Role, ...] | None]] = [
-    ("main.dashboard", "Home", None),
-    ("people.directory", "Volunteers", (Role.COORDINATOR, Role.ADMIN)),
-    ("people.organisations", "Organisations", (Role.COORDINATOR, Role.ADMIN)),
-]
+# Navigation: (order, endpoint, label, roles that see it; None = every signed-in person).
+# Each area adds its entries from its blueprint package with `add_nav_item`.
+NAV_ITEMS: list[tuple[int, str, str, tuple[Role, ...] | None]] = []
+
+
+def add_nav_item(order: int, endpoint: str, label: str, roles: tuple[Role, ...] | None = None) -> None:
+    if not any(item[1] == endpoint for item in NAV_ITEMS):
+        NAV_ITEMS.append((order, endpoint, label, roles))
+        NAV_ITEMS.sort(key=lambda item: item[0])
+
+
+add_nav_item(0, "main.dashboard", "Home")
+add_nav_item(80, "people.directory", "Volunteers", (Role.COORDINATOR, Role.ADMIN))
+add_nav_item(90, "people.organisations", "Organisations", (Role.COORDINATOR, Role.ADMIN))
 
 
 def nav_items():
     if not current_user.is_authenticated:
         return []
     items = []
-    for endpoint, label, roles in NAV_ITEMS:
+    for _order, endpoint, label, roles in NAV_ITEMS:
         if endpoint not in current_app.view_functions:
             continue
         if roles is not None and not current_user.has_role(*roles, Role.ADMIN):

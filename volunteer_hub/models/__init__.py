@@ -9,3 +9,15 @@ from volunteer_hub.models.people import (  # noqa: F401
     UserRole,
 )
 from volunteer_hub.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401
+from volunteer_hub.models.training import (  # noqa: F401
+    ACTIVE_BOOKING_STATUSES,
+    Attendance,
+    AttendanceCorrection,
+    AttendanceStatus,
+    Booking,
+    BookingStatus,
+    Course,
+    SessionStatus,
+    TrainingSession,
+    session_trainers,
+)

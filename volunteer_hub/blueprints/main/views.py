@@ -6,8 +6,15 @@ from volunteer_hub.blueprints.main import bp
 from volunteer_hub.extensions import limiter
 from volunteer_hub.models import db
 
-# Areas add (template, roles or None) here to put a panel on the signed-in home page.
-DASHBOARD_PANELS: list[tuple[str, tuple | None]] = []
+# Areas call add_dashboard_panel(order, template, roles) to put a panel on the signed-in home page.
+DASHBOARD_PANELS: list[tuple[int, str, tuple | None]] = []
+
+
+def add_dashboard_panel(order: int, template: str, roles: tuple | None = None) -> None:
+    """`template` is rendered inside a card column; roles None means everyone signed in."""
+    if not any(p[1] == template for p in DASHBOARD_PANELS):
+        DASHBOARD_PANELS.append((order, template, roles))
+        DASHBOARD_PANELS.sort(key=lambda p: p[0])
 
 
 @bp.get("/")
@@ -20,7 +27,7 @@ def index():
 @bp.get("/home")
 @login_required
 def dashboard():
-    panels = [t for t, roles in DASHBOARD_PANELS if roles is None or current_user.has_role(*roles)]
+    panels = [t for _o, t, roles in DASHBOARD_PANELS if roles is None or current_user.has_role(*roles)]
     return render_template("main/dashboard.html", panels=panels)
 
 

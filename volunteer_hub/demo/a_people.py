@@ -1,10 +1,5 @@
-"""Demo data for `make run`: idempotent, so running it again changes nothing.
-
-Areas add their own steps with `@seeder`; each step looks before it creates.
-"""
+"""Demo people and organisations."""
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -36,14 +31,6 @@ DEMO_VOLUNTEERS = [
     ("Grace Adeyemi", "Town Centre Ambassadors"), ("Owen Davies", "The Red Lion"), ("Chloe Evans", "Youth Service"),
 ]
 
-SEEDERS: list[Callable[[], None]] = []
-
-
-def seeder(fn):
-    SEEDERS.append(fn)
-    return fn
-
-
 def _org(name: str | None) -> Organisation | None:
     if name is None:
         return None
@@ -61,8 +48,7 @@ def _user(email: str, name: str, roles, org_name: str | None, password_hash: str
     return user
 
 
-@seeder
-def seed_people() -> None:
+def seed() -> None:
     for name, kind in DEMO_ORGANISATIONS:
         if _org(name) is None:
             db.session.add(Organisation(name=name, kind=kind))
@@ -72,8 +58,3 @@ def seed_people() -> None:
         _user(email, name, roles, org, password_hash)
     for i, (name, org) in enumerate(DEMO_VOLUNTEERS, start=1):
         _user(f"demo.volunteer{i}@example.org", name, (Role.VOLUNTEER,), org, password_hash)
-
-
-def seed_demo() -> None:
-    for fn in SEEDERS:
-        fn()

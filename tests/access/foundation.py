@@ -1,0 +1,43 @@
+"""Access rules and URL parameter values for the foundation's routes (main, auth, people)."""
+ACCESS = {
+    "static": "public",
+    "bootstrap.static": "public",
+    "main.index": "public",
+    "main.healthz": "public",
+    "main.readyz": "public",
+    "main.privacy": "public",
+    "main.accessibility": "public",
+    "main.dashboard": "user",
+    "auth.sign_up": "public",
+    "auth.sign_in": "public",
+    "auth.sign_out": "public",
+    "auth.email_confirm": "public",
+    "auth.email_unconfirmed": "user",
+    "auth.password_forgot": "public",
+    "auth.password_reset": "public",
+    "auth.password_set": "public",
+    "auth.password_change": "user",
+    "auth.email_change": "user",
+    "auth.email_change_confirm": "public",
+    "people.profile": "user",
+    "people.directory": "staff",
+    "people.directory_export": "staff",
+    "people.person": "staff",
+    "people.person_dbs": "staff",
+    "people.person_roles": "admin",
+    "people.person_deactivate": "staff",
+    "people.person_reactivate": "staff",
+    "people.people_import": "staff",
+    "people.organisations": "staff",
+    "people.organisation_edit": "staff",
+    "people.organisation_retire": "staff",
+    "people.organisation_restore": "staff",
+}
+
+
+PARAMS = {
+    "user_id": lambda ctx: ctx["person"].id,
+    "org_id": lambda ctx: ctx["org"].id,
+    "token": lambda ctx: "not-a-real-token",
+    "filename": lambda ctx: "css/app.css",
+}
