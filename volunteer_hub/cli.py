@@ -27,7 +27,7 @@ def demo_seed():
     with immediate_transactions():
         seed_demo()
         db.session.commit()
-    click.echo("Demo data is ready. Sign in at http://127.0.0.1:5000/auth/sign-in with:")
+    click.echo("Demo data is ready. Sign in (at /auth/sign-in) with:")
     for email, _name, roles, _org in DEMO_ACCOUNTS:
         click.echo(f"  {', '.join(r.value for r in roles):<22} {email:<26} password: {DEMO_PASSWORD}")
 

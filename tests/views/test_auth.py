@@ -203,3 +203,28 @@ def test_every_email_is_a_text_and_html_pair(client, smtp_server):
     assert message.get_body(preferencelist=("html",)) is not None
     row = db.session.scalar(select(OutboxMessage))
     assert "<a href=" in row.body_html and "http://localhost/auth/confirm/" in row.body_text
+
+
+def test_rate_limits_can_live_in_redis_shared_by_workers(_schema, smtp_server):
+    """Production keeps limits in Redis so every gunicorn worker counts the same attempts."""
+    import uuid
+
+    import redis
+
+    from volunteer_hub import create_app
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379 (CI starts it; locally: redis-server --daemonize yes)")
+    email = f"{uuid.uuid4().hex}@example.org"
+    codes = []
+    for _worker in range(2):  # two app instances stand for two workers
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=_schema, RATELIMIT_STORAGE_URI=url,
+                         VH_SIGN_IN_LIMIT_PER_ACCOUNT="2 per 5 minutes")
+        with app.app_context():
+            client = app.test_client()
+            for _ in range(2):
+                codes.append(client.post("/auth/sign-in", data={"email": email, "password": "wrong password!"}).status_code)
+    assert codes == [200, 200, 429, 429]

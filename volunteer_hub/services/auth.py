@@ -45,6 +45,7 @@ def sign_up(name: str, email: str, password: str) -> User | None:
     check_password_rules(password)
     email = normalise_email(email)
     existing = find_user_by_email(email)
+    password_hash = hash_password(password)  # hashed either way, so both answers take as long
     if existing is not None:
         queue_email(
             key=f"signup-existing:{existing.id}:{secrets.token_hex(8)}",
@@ -62,7 +63,7 @@ def sign_up(name: str, email: str, password: str) -> User | None:
         privacy_notice_version=current_app.config["VH_PRIVACY_NOTICE_VERSION"],
         privacy_accepted_at=utcnow(),
     )
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash
     user.role_rows.append(UserRole(role=Role.VOLUNTEER))
     db.session.add(user)
     db.session.flush()
