@@ -74,6 +74,10 @@ def render_certificate_pdf(certificate: Certificate) -> bytes:
     pdf.ln(2)
     pdf.centred(certificate.display_title, 22, "B", INK, height=12)
 
+    pdf.set_draw_color(*BRAND)
+    pdf.set_line_width(0.3)
+    pdf.line(pdf.w / 2 - 40, 122, pdf.w / 2 + 40, 122)
+
     # Details, bottom left.
     rows = [
         ("Date of training", _long_date(certificate.issued_on)),
@@ -99,9 +103,9 @@ def render_certificate_pdf(certificate: Certificate) -> bytes:
     size = 40
     x = pdf.w - 28 - size
     pdf.image(buffer, x=x, y=134, w=size, h=size)
-    pdf.set_xy(x - 30, 134 + size + 1)
+    pdf.set_xy(pdf.w - 28 - 100, 134 + size + 1)
     pdf.set_font("NotoSans", "", 8)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(w=size + 30, h=4, text="Scan to check this certificate, or enter its number at\n"
-                   + external_url("certificates.verify"), align="R")
+    pdf.multi_cell(w=100, h=4, align="R", text="Scan to check this certificate, or enter its number at\n"
+                   + external_url("certificates.verify"))
     return bytes(pdf.output())

@@ -121,6 +121,7 @@ def sync_certificates_for_session(training_session: TrainingSession, by: User | 
     the unique `attendance_id` also enforces); a certificate whose mark no longer qualifies is
     withdrawn. Running it again changes nothing.
     """
+    by_id = by.id if by is not None else None
     course = training_session.course
     issuing = (
         training_session.finalised_at is not None
@@ -151,7 +152,7 @@ def sync_certificates_for_session(training_session: TrainingSession, by: User | 
                 expires_on=expiry_for(course, issued_on),
                 attendance_id=attendance.id,
                 session_id=training_session.id,
-                recorded_by_id=by.id if by else None,
+                recorded_by_id=by_id,
             ))
         elif certificate.withdrawn_at is not None:
             certificate.withdrawn_at = None
@@ -161,7 +162,7 @@ def sync_certificates_for_session(training_session: TrainingSession, by: User | 
     for attendance_id, certificate in existing.items():
         if attendance_id not in keep and certificate.withdrawn_at is None:
             certificate.withdrawn_at = now
-            certificate.withdrawn_by_id = by.id if by else None
+            certificate.withdrawn_by_id = by_id
             result.withdrawn.append(certificate)
     db.session.flush()
     return result
@@ -215,9 +216,10 @@ def revoke_certificate(certificate: Certificate, reason: str, by: User) -> None:
         raise ValidationFailed("Give the reason for revoking it.", "reason")
     if certificate.revoked_at is not None:
         raise Conflict("This certificate is already revoked.")
-    certificate.revoked_at = utcnow()
-    certificate.revoked_by_id = by.id
+    by_id = by.id
     certificate.revocation_reason = reason[:500]
+    certificate.revoked_by_id = by_id
+    certificate.revoked_at = utcnow()
     db.session.flush()
 
 
