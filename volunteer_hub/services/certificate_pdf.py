@@ -39,6 +39,9 @@ class _CertificatePDF(FPDF):
 
     def centred(self, text: str, size: float, style: str = "", colour=INK, height: float | None = None) -> None:
         self.set_font("NotoSans", style, size)
+        while size > 9 and self.get_string_width(text) > self.epw - 10:  # long names and titles shrink to fit
+            size -= 1
+            self.set_font("NotoSans", style, size)
         self.set_text_color(*colour)
         self.set_x(self.l_margin)
         self.cell(w=self.epw, h=height or size * 0.5, text=text, align="C", new_x="LMARGIN", new_y="NEXT")
