@@ -325,13 +325,13 @@ def set_requirements(pairs: set[tuple[str, str, int]]) -> tuple[int, int]:
 # --- compliance matrix -------------------------------------------------------------------------
 CELL_STATUSES = ("valid", "expiring", "expired", "missing")
 CELL_LABELS = {"valid": "Valid", "expiring": "Expiring soon", "expired": "Expired", "missing": "Missing"}
-STATUS_FILTERS = {
+STATUS_FILTERS = {  # people who have at least one required course that is...
     "": "Any status",
-    "gaps": "Has a missing or expired course",
-    "complete": "Holds every required course",
-    "expiring": "Has a course expiring soon",
-    "expired": "Has an expired course",
-    "missing": "Has a missing course",
+    "gaps": "Missing or expired",
+    "complete": "All held",
+    "expiring": "Expiring soon",
+    "expired": "Expired",
+    "missing": "Missing",
 }
 
 
