@@ -75,6 +75,9 @@ def test_the_pdf_carries_the_name_in_any_script(client, today, name):
     assert "Bystander intervention" in extracted
     assert certificate.number in extracted
     assert "31 March 2028" in extracted
+    # The QR code is also a link to the verification page.
+    links = [a.get_object().get("/A", {}).get("/URI") for a in page.get("/Annots", [])]
+    assert f"http://localhost/verify/{certificate.verification_code}" in links
 
 
 def test_only_the_holder_and_staff_get_the_pdf(client, today):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from sqlalchemy import select
 
 from volunteer_hub.models import Certificate, ComplianceRequirement, Course, OrganisationKind, User, db
@@ -77,10 +76,7 @@ def seed() -> None:
             Certificate.user_id == person.id, Certificate.course_id == course.id, Certificate.issued_on == issued_on,
         )):
             continue
-        certificate = service._new_certificate(
-            user_id=person.id, course_id=course.id, issuer=current_app.config["VH_PARTNERSHIP_NAME"],
-            issued_on=issued_on, expires_on=service.expiry_for(course, issued_on),
-        )
+        certificate = service.issue_certificate(person, course, issued_on)
         if revoked and coordinator is not None:
             service.revoke_certificate(certificate, "Marked present by mistake: they left before the session began.",
                                        by=coordinator)

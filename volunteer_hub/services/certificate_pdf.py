@@ -105,7 +105,7 @@ def render_certificate_pdf(certificate: Certificate) -> bytes:
     buffer.seek(0)
     size = 40
     x = pdf.w - 28 - size
-    pdf.image(buffer, x=x, y=134, w=size, h=size)
+    pdf.image(buffer, x=x, y=134, w=size, h=size, link=verify_url)
     pdf.set_xy(pdf.w - 28 - 100, 134 + size + 1)
     pdf.set_font("NotoSans", "", 8)
     pdf.set_text_color(*MUTED)

@@ -95,6 +95,15 @@ def _new_certificate(prefix: str = "VH", **values) -> Certificate:
     return certificate
 
 
+def issue_certificate(user: User, course: Course, issued_on: dt.date, by: User | None = None) -> Certificate:
+    """Issue a certificate without a register behind it (demo data, bulk imports of our own past
+    courses). Registers go through `sync_certificates_for_session`."""
+    return _new_certificate(
+        user_id=user.id, course_id=course.id, issuer=current_app.config["VH_PARTNERSHIP_NAME"],
+        issued_on=issued_on, expires_on=expiry_for(course, issued_on), recorded_by_id=by.id if by else None,
+    )
+
+
 def attendance_qualifies(attendance: Attendance, course: Course) -> bool:
     if attendance.status is AttendanceStatus.PRESENT:
         return True
@@ -276,7 +285,10 @@ def certificates_of(user: User) -> tuple[list[CertificateView], list[Certificate
         return CertificateView(c, c.status_on(today, expiring_days()), c.id in current_ids, days)
 
     history = [view(c) for c in certificates]
-    current = sorted((v for v in history if v.is_current), key=lambda v: v.certificate.display_title.casefold())
+    # What needs doing first: expired, then expiring soon, then the rest, each by title.
+    order = {CertificateStatus.EXPIRED: 0, CertificateStatus.EXPIRING: 1}
+    current = sorted((v for v in history if v.is_current),
+                     key=lambda v: (order.get(v.status, 2), v.certificate.display_title.casefold()))
     return current, history
 
 
