@@ -81,6 +81,7 @@ class BaseConfig:
     VH_CERT_REMINDER_DAYS = [60, 30, 7]
     VH_CERT_SUMMARY_DAYS = 60
     VH_VERIFY_LIMIT = "30 per minute"
+    VH_VERIFY_NUMBER_LIMIT = "20 per 10 minutes"  # look-ups by the printed (sequential) number
 
 
 class DevelopmentConfig(BaseConfig):

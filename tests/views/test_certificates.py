@@ -143,6 +143,12 @@ def test_verification_is_rate_limited(app, client):
     assert codes == [404, 404, 404, 429, 429]
 
 
+def test_lookups_by_number_have_their_own_tighter_limit(app, client):
+    app.config["VH_VERIFY_NUMBER_LIMIT"] = "2 per minute"
+    assert [client.get("/verify").status_code for _ in range(3)] == [200, 200, 200]
+    assert [client.get(f"/verify?q=VH-2026-00000{i}").status_code for i in range(3)] == [404, 404, 429]
+
+
 # --- staff pages -----------------------------------------------------------------------------------
 @pytest.fixture()
 def compliance(app, today):

@@ -70,7 +70,9 @@ def pdf(certificate_id):
 # --- anyone: verification ------------------------------------------------------------------------
 @bp.get("/verify")
 @limiter.limit(_verify_limit)
+@limiter.limit(lambda: current_app.config["VH_VERIFY_NUMBER_LIMIT"], exempt_when=lambda: not request.args.get("q"))
 def verify():
+    """Look up by number or code. Numbers are sequential, so look-ups are limited harder than QR visits."""
     form = VerifyForm(request.args)
     searched = bool(request.args.get("q"))
     if searched and form.validate():
