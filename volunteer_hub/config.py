@@ -75,6 +75,13 @@ class BaseConfig:
     VH_SIGN_IN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
     VH_SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
     VH_PUBLIC_FORM_LIMIT = "10 per 5 minutes"
+    # Certificates: "expiring soon" window, reminder thresholds (days before expiry), the
+    # coordinators' weekly summary window, and the public verification page's rate limit.
+    VH_CERT_EXPIRING_DAYS = 60
+    VH_CERT_REMINDER_DAYS = [60, 30, 7]
+    VH_CERT_SUMMARY_DAYS = 60
+    VH_VERIFY_LIMIT = "30 per minute"
+    VH_VERIFY_NUMBER_LIMIT = "20 per 10 minutes"  # look-ups by the printed (sequential) number
 
 
 class DevelopmentConfig(BaseConfig):

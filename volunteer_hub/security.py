@@ -67,3 +67,18 @@ def get_person_or_404(user_id: int, viewer: User) -> User:
 
 def get_organisation_or_404(org_id: int) -> Organisation:
     return db.get_or_404(Organisation, org_id)
+
+
+# --- certificates ------------------------------------------------------------------------------
+def can_see_certificate(viewer: User, certificate) -> bool:
+    """The holder and staff may see (and download) a certificate."""
+    return viewer.is_authenticated and (viewer.id == certificate.user_id or is_staff(viewer))
+
+
+def get_certificate_or_404(certificate_id: int, viewer: User):
+    from volunteer_hub.models import Certificate
+
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if not can_see_certificate(viewer, certificate):
+        abort(403)
+    return certificate

@@ -21,3 +21,9 @@ from volunteer_hub.models.training import (  # noqa: F401
     TrainingSession,
     session_trainers,
 )
+from volunteer_hub.models.certificates import (  # noqa: F401
+    CERTIFICATE_STATUS_LABELS,
+    Certificate,
+    CertificateStatus,
+    ComplianceRequirement,
+)

@@ -1,0 +1,243 @@
+import csv
+import io
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from volunteer_hub.blueprints.certificates import bp
+from volunteer_hub.blueprints.certificates.forms import (
+    CertificateRevokeForm,
+    ComplianceFilterForm,
+    ExpiringFilterForm,
+    ExternalCertificateForm,
+    VerifyForm,
+)
+from volunteer_hub.extensions import limiter
+from volunteer_hub.forms import ButtonForm, choices, show_domain_error
+from volunteer_hub.models import Course, OrganisationKind, Role, db
+from volunteer_hub.security import (
+    STAFF,
+    get_certificate_or_404,
+    get_organisation_or_404,
+    get_person_or_404,
+    is_staff,
+    role_required,
+)
+from volunteer_hub.services import certificates as service
+from volunteer_hub.services import people as people_service
+from volunteer_hub.services.certificate_pdf import render_certificate_pdf
+from volunteer_hub.services.errors import DomainError
+
+
+def _verify_limit() -> str:
+    return current_app.config["VH_VERIFY_LIMIT"]
+
+
+@bp.app_context_processor
+def _panel_helpers():
+    def certificate_panel():
+        """Data for the home-page panel (called only when the panel is shown)."""
+        current, _history = service.certificates_of(current_user)
+        expiring = service.count_expiring(30) if is_staff(current_user) else None
+        return {"current": current, "expiring_30": expiring}
+
+    return {"certificate_panel": certificate_panel}
+
+
+# --- the holder ----------------------------------------------------------------------------------
+@bp.get("/certificates")
+@login_required
+def mine():
+    current, history = service.certificates_of(current_user)
+    return render_template("certificates/mine.html", current=current, history=history)
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@login_required
+def pdf(certificate_id):
+    certificate = get_certificate_or_404(certificate_id, current_user)
+    if certificate.is_external or certificate.is_withdrawn or certificate.is_revoked:
+        abort(404)
+    return Response(
+        render_certificate_pdf(certificate),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="certificate-{certificate.number}.pdf"',
+                 "Cache-Control": "private, no-store"},
+    )
+
+
+# --- anyone: verification ------------------------------------------------------------------------
+@bp.get("/verify")
+@limiter.limit(_verify_limit)
+@limiter.limit(lambda: current_app.config["VH_VERIFY_NUMBER_LIMIT"], exempt_when=lambda: not request.args.get("q"))
+def verify():
+    """Look up by number or code. Numbers are sequential, so look-ups are limited harder than QR visits."""
+    form = VerifyForm(request.args)
+    searched = bool(request.args.get("q"))
+    if searched and form.validate():
+        certificate = service.find_certificate_for_verification(form.q.data)
+        if certificate is not None:
+            return redirect(url_for("certificates.verify_code", code=certificate.verification_code))
+    return render_template("certificates/verify.html", form=form, searched=searched), (404 if searched else 200)
+
+
+@bp.get("/verify/<code>")
+@limiter.limit(_verify_limit)
+def verify_code(code):
+    certificate = service.find_certificate_for_verification(code)
+    if certificate is None or certificate.verification_code != code:
+        return render_template("certificates/verify.html", form=VerifyForm(), searched=True), 404
+    status = service.status_of(certificate)
+    response = Response(render_template("certificates/verified.html", certificate=certificate, status=status))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- staff: compliance -----------------------------------------------------------------------------
+def _organisation_choices():
+    return [(o.id, o.name) for o in people_service.list_organisations(include_retired=False)]
+
+
+def _compliance_form() -> ComplianceFilterForm:
+    form = ComplianceFilterForm(request.args)
+    form.organisation.choices = choices([("", "Any organisation")] + _organisation_choices())
+    if not form.validate():
+        for name in ("organisation", "role", "status"):
+            if getattr(form, name).errors:
+                getattr(form, name).data = None
+    return form
+
+
+def _compliance_filter(form: ComplianceFilterForm) -> service.ComplianceFilter:
+    return service.ComplianceFilter(
+        organisation_id=form.organisation.data,
+        role=Role(form.role.data) if form.role.data else None,
+        status=form.status.data or "",
+    )
+
+
+@bp.get("/certificates/compliance")
+@role_required(*STAFF)
+def compliance():
+    form = _compliance_form()
+    page = request.args.get("page", 1, type=int)
+    matrix = service.compliance_matrix(_compliance_filter(form), page=max(page, 1),
+                                       per_page=current_app.config["VH_PAGE_SIZE"])
+    return render_template("certificates/compliance.html", form=form, matrix=matrix,
+                           statuses=service.CELL_LABELS)
+
+
+@bp.get("/certificates/compliance.csv")
+@role_required(*STAFF)
+def compliance_export():
+    matrix = service.compliance_matrix_all(_compliance_filter(_compliance_form()))
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(service.compliance_csv_rows(matrix))
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=compliance.csv"})
+
+
+@bp.get("/certificates/organisations")
+@role_required(*STAFF)
+def organisations():
+    return render_template("certificates/organisations.html", rows=service.organisation_compliance())
+
+
+@bp.get("/certificates/organisations/<int:org_id>/summary")
+@role_required(*STAFF)
+def venue_summary(org_id):
+    org = get_organisation_or_404(org_id)
+    matrix, summary = service.venue_summary(org)
+    return render_template("certificates/venue_summary.html", org=org, matrix=matrix, summary=summary,
+                           today=service.today_local())
+
+
+@bp.get("/certificates/expiring")
+@role_required(*STAFF)
+def expiring():
+    form = ExpiringFilterForm(request.args)
+    days = form.days.data if form.validate() and form.days.data else 30
+    page = db.paginate(service.expiring_query(days), per_page=current_app.config["VH_PAGE_SIZE"], error_out=False)
+    return render_template("certificates/expiring.html", form=form, page=page, days=days,
+                           today=service.today_local())
+
+
+@bp.route("/certificates/requirements", methods=["GET", "POST"])
+@role_required(*STAFF)
+def requirements():
+    form = ButtonForm()
+    if form.validate_on_submit():
+        pairs = set()
+        for value in request.form.getlist("requirement"):
+            what, _, rest = value.partition(":")
+            target, _, course_id = rest.rpartition(":")
+            pairs.add((what, target, int(course_id) if course_id.isdigit() else -1))
+        try:
+            added, removed = service.set_requirements(pairs)
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(f"Requirements saved ({added} added, {removed} removed).", "success")
+            return redirect(url_for("certificates.requirements"))
+    courses = list(db.session.scalars(select(Course).where(Course.gives_certificate).order_by(Course.title)))
+    chosen = {(f"role:{r.role.value}" if r.role else f"kind:{r.organisation_kind.value}", r.course_id)
+              for r in service.list_requirements()}
+    return render_template("certificates/requirements.html", form=form, courses=courses, chosen=chosen,
+                           roles=[Role.VOLUNTEER, Role.TRAINER], kinds=list(OrganisationKind))
+
+
+# --- staff: a person's certificates, external ones, revocation ------------------------------------
+@bp.get("/certificates/people/<int:user_id>")
+@role_required(*STAFF)
+def person(user_id):
+    person = get_person_or_404(user_id, current_user)
+    current, history = service.certificates_of(person)
+    return render_template("certificates/person.html", person=person, current=current, history=history)
+
+
+def _course_choices():
+    courses = db.session.scalars(select(Course).order_by(Course.title))
+    return choices([("", "Not one of our courses")] + [(c.id, c.title) for c in courses])
+
+
+@bp.route("/certificates/people/<int:user_id>/external", methods=["GET", "POST"])
+@role_required(*STAFF)
+def external_new(user_id):
+    person = get_person_or_404(user_id, current_user)
+    form = ExternalCertificateForm()
+    form.course_id.choices = _course_choices()
+    if form.validate_on_submit():
+        try:
+            course = db.session.get(Course, form.course_id.data) if form.course_id.data else None
+            certificate = service.record_external_certificate(
+                person, course=course, title=form.title.data, issuer=form.issuer.data,
+                issued_on=form.issued_on.data, expires_on=form.expires_on.data,
+                evidence_note=form.evidence_note.data, by=current_user,
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Certificate {certificate.number} recorded for {person.name}.", "success")
+            return redirect(url_for("certificates.person", user_id=person.id))
+    return render_template("certificates/external_new.html", form=form, person=person), (400 if form.errors else 200)
+
+
+@bp.route("/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])
+@role_required(*STAFF)
+def revoke(certificate_id):
+    certificate = get_certificate_or_404(certificate_id, current_user)
+    form = CertificateRevokeForm()
+    if form.validate_on_submit():
+        try:
+            service.revoke_certificate(certificate, form.reason.data, by=current_user)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Certificate {certificate.number} is revoked.", "success")
+            return redirect(url_for("certificates.person", user_id=certificate.user_id))
+    return render_template("certificates/revoke.html", form=form, certificate=certificate), (400 if form.errors else 200)

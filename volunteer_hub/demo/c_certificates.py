@@ -1,0 +1,92 @@
+"""Demo certificates: a mix of valid, expiring-soon, expired and one revoked, and the
+requirements for ambassadors, venues, youth and sports, and the night-time welfare teams.
+
+Courses are made by the training demo (b_training); they are looked up by title here and made
+if missing, with the same titles, so the modules work in either order.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from volunteer_hub.models import Certificate, ComplianceRequirement, Course, OrganisationKind, User, db
+from volunteer_hub.services import certificates as service
+
+COURSES = {
+    "Bystander intervention": 24,
+    "Trauma-informed practice": None,
+    "Ask for Angela / WAVE": 12,
+    "Challenging inappropriate behaviour": 24,
+}
+REQUIREMENTS = [
+    ("Bystander intervention", OrganisationKind.AMBASSADORS),
+    ("Bystander intervention", OrganisationKind.STREET_PASTORS),
+    ("Trauma-informed practice", OrganisationKind.STREET_PASTORS),
+    ("Trauma-informed practice", OrganisationKind.WELFARE_BUS),
+    ("Ask for Angela / WAVE", OrganisationKind.LICENSED_VENUE),
+    ("Challenging inappropriate behaviour", OrganisationKind.YOUTH_SERVICE),
+    ("Challenging inappropriate behaviour", OrganisationKind.SPORTS_CLUB),
+]
+# (email, course, days ago it was issued, revoked?) — expiry follows from the course's validity.
+CERTIFICATES = [
+    ("volunteer@example.org", "Bystander intervention", 1430, False),  # the old one, renewed by:
+    ("volunteer@example.org", "Bystander intervention", 700, False),   # expiring soon
+    ("volunteer@example.org", "Ask for Angela / WAVE", 60, False),
+    ("volunteer@example.org", "Trauma-informed practice", 400, False),  # never expires
+    ("trainer@example.org", "Bystander intervention", 90, False),
+    ("demo.volunteer1@example.org", "Trauma-informed practice", 200, False),
+    ("demo.volunteer1@example.org", "Bystander intervention", 500, False),
+    ("demo.volunteer2@example.org", "Bystander intervention", 300, False),
+    ("demo.volunteer3@example.org", "Ask for Angela / WAVE", 340, False),  # expiring soon
+    ("demo.volunteer4@example.org", "Challenging inappropriate behaviour", 120, False),
+    ("demo.volunteer5@example.org", "Bystander intervention", 760, False),  # expired
+    ("demo.volunteer6@example.org", "Ask for Angela / WAVE", 420, False),  # expired
+    ("demo.volunteer7@example.org", "Challenging inappropriate behaviour", 690, False),  # expiring soon
+    ("demo.volunteer8@example.org", "Trauma-informed practice", 30, False),
+    ("demo.volunteer9@example.org", "Ask for Angela / WAVE", 100, False),
+    ("demo.volunteer10@example.org", "Bystander intervention", 800, False),  # expired
+    ("demo.volunteer11@example.org", "Ask for Angela / WAVE", 45, True),  # revoked
+]
+
+
+def _course(title: str) -> Course:
+    course = db.session.scalar(select(Course).where(Course.title == title))
+    if course is None:
+        course = Course(title=title, validity_months=COURSES[title])
+        db.session.add(course)
+        db.session.flush()
+    return course
+
+
+def seed() -> None:
+    courses = {title: _course(title) for title in COURSES}
+    existing = {(r.course_id, r.organisation_kind) for r in db.session.scalars(select(ComplianceRequirement))}
+    for title, kind in REQUIREMENTS:
+        if (courses[title].id, kind) not in existing:
+            db.session.add(ComplianceRequirement(course_id=courses[title].id, organisation_kind=kind))
+    db.session.flush()
+    coordinator = db.session.scalar(select(User).where(User.email == "coordinator@example.org"))
+    today = service.today_local()
+    for email, title, days_ago, revoked in CERTIFICATES:
+        person = db.session.scalar(select(User).where(User.email == email))
+        course = courses[title]
+        issued_on = today - dt.timedelta(days=days_ago)
+        if person is None or db.session.scalar(select(Certificate.id).where(
+            Certificate.user_id == person.id, Certificate.course_id == course.id, Certificate.issued_on == issued_on,
+        )):
+            continue
+        certificate = service.issue_certificate(person, course, issued_on)
+        if revoked and coordinator is not None:
+            service.revoke_certificate(certificate, "Marked present by mistake: they left before the session began.",
+                                       by=coordinator)
+    volunteer = db.session.scalar(select(User).where(User.email == "volunteer@example.org"))
+    if volunteer is not None and coordinator is not None and not db.session.scalar(
+        select(Certificate.id).where(Certificate.user_id == volunteer.id, Certificate.is_external)
+    ):
+        service.record_external_certificate(
+            volunteer, course=None, title="Emergency first aid at work", issuer="St John Ambulance",
+            issued_on=today - dt.timedelta(days=365), expires_on=today + dt.timedelta(days=730),
+            evidence_note="Original certificate seen; copy on file.", by=coordinator,
+        )
+    db.session.flush()
