@@ -1,5 +1,6 @@
 """Every blueprint, registered from this one list: (blueprint, url prefix)."""
 from volunteer_hub.blueprints.auth import bp as auth_bp
+from volunteer_hub.blueprints.equipment import bp as equipment_bp
 from volunteer_hub.blueprints.main import bp as main_bp
 from volunteer_hub.blueprints.people import bp as people_bp
 
@@ -7,4 +8,5 @@ BLUEPRINTS = [
     (main_bp, None),
     (auth_bp, "/auth"),
     (people_bp, None),
+    (equipment_bp, None),
 ]

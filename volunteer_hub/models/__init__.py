@@ -21,3 +21,18 @@ from volunteer_hub.models.training import (  # noqa: F401
     TrainingSession,
     session_trainers,
 )
+from volunteer_hub.models.equipment import (  # noqa: F401
+    Asset,
+    AssetLoan,
+    Holder,
+    HolderKind,
+    Item,
+    ItemKind,
+    LowStockAlert,
+    MovementKind,
+    Place,
+    PlaceKind,
+    StockBalance,
+    StockMovement,
+    TimeBand,
+)
