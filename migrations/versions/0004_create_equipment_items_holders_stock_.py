@@ -148,7 +148,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['item_id'], ['equipment_items.id'], name=op.f('fk_stock_movements_item_id_equipment_items'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['place_id'], ['equipment_places.id'], name=op.f('fk_stock_movements_place_id_equipment_places'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_stock_movements_recorded_by_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['reverses_id'], ['stock_movements.id'], name=op.f('fk_stock_movements_reverses_id_stock_movements'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['reverses_id'], ['stock_movements.id'], name=op.f('fk_stock_movements_reverses_id_stock_movements')),
     sa.ForeignKeyConstraint(['to_holder_id'], ['equipment_holders.id'], name=op.f('fk_stock_movements_to_holder_id_equipment_holders'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_movements')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_stock_movements_idempotency_key')),
