@@ -64,6 +64,7 @@ def test_a_hand_out_is_recorded_once_and_shows_what_is_left(client, volunteer, b
     response = client.post("/equipment/kit-bag/hand-out", data=data, follow_redirects=True)
     assert "Recorded: 3 personal alarms handed out" in response.text
     assert "<strong>7</strong> personal alarms" in response.text  # left in the bag
+    assert re.search(rf'value="{place.id}"\s+autocomplete="off" checked', response.text)  # starts at the same place
     again = client.post("/equipment/kit-bag/hand-out", data=data, follow_redirects=True)
     assert "recorded once" in again.text
     assert movements(MovementKind.HAND_OUT) == 1
@@ -77,7 +78,7 @@ def test_handing_out_more_than_held_is_refused_by_the_field(client, volunteer, b
         "time_band": "night", "idempotency_key": KEY})
     assert response.status_code == 400
     assert f'id="qty_{alarm.id}-error"' in response.text
-    assert "kit bag holds 10 personal alarms; you asked for 11." in response.text
+    assert "Your kit bag holds 10 personal alarms; you asked for 11." in response.text
     assert held(bag_with_alarms, alarm) == 10
 
 

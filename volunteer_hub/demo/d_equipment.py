@@ -73,6 +73,9 @@ def seed() -> None:
                                            occurred_on=night, time_band=rng.choice(list(svc.TimeBand)[2:4]),
                                            event_name="Walk and Talk" if night.day < 8 else None)
         night += dt.timedelta(days=1)
+    # A fresh top-up for the demo volunteer's next patrol.
+    svc.record_movements(svc.MovementKind.ISSUE, [svc.Line(alarm, 20, store, bags[0]), svc.Line(scrunchie, 15, store, bags[0]),
+                                                  svc.Line(cover, 10, store, bags[0])], by=coordinator)
     svc.hand_out_stock(venue_holder, {alarm: 6, scrunchie: 9}, by=coordinator, place_text="The Red Lion bar",
                        occurred_on=today - dt.timedelta(days=10), time_band=svc.TimeBand.LATE_EVENING)
     svc.write_off_stock(store, cover, 4, "Damaged in delivery (box crushed)", by=coordinator)

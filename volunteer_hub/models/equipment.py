@@ -47,9 +47,13 @@ class Item(db.Model):
     def is_returnable(self) -> bool:
         return self.kind is ItemKind.RETURNABLE
 
+    def noun(self, n: int) -> str:
+        """"personal alarm" for 1, "personal alarms" for any other number."""
+        return self.name.lower() if n == 1 else self.plural
+
     def count(self, n: int) -> str:
         """"1 personal alarm", "3 personal alarms"."""
-        return f"{n} {self.name.lower() if n == 1 else self.plural}"
+        return f"{n} {self.noun(n)}"
 
     def __repr__(self) -> str:
         return f"<Item {self.id} {self.name!r}>"
@@ -122,7 +126,7 @@ class MovementKind(enum.Enum):
 
 MOVEMENT_KIND_LABELS = {
     MovementKind.RECEIVE: "Received",
-    MovementKind.ISSUE: "Issued / returned",
+    MovementKind.ISSUE: "Issued",
     MovementKind.HAND_OUT: "Handed out",
     MovementKind.WRITE_OFF: "Written off",
     MovementKind.ADJUSTMENT: "Stocktake adjustment",
@@ -221,6 +225,14 @@ class StockMovement(db.Model):
         CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_has_original"),
         Index("ix_stock_movements_kind_occurred_on", "kind", "occurred_on"),
     )
+
+    @property
+    def kind_label(self) -> str:
+        """"Returned" for stock coming back into a store from a bag or venue; otherwise the kind."""
+        if self.kind is MovementKind.ISSUE and self.to_holder and self.to_holder.is_store and not (
+                self.from_holder and self.from_holder.is_store):
+            return "Returned"
+        return self.kind.label
 
     @property
     def place_label(self) -> str:

@@ -48,9 +48,10 @@ from volunteer_hub.urls import external_url
 class InsufficientStock(Conflict):
     """More was asked for than the holder holds. `item_id` says which line."""
 
-    def __init__(self, message: str, item_id: int, field: str | None = "quantity"):
-        super().__init__(message, field)
-        self.item_id = item_id
+    def __init__(self, holder: Holder, item: Item, held: int, asked: int, field: str | None = "quantity"):
+        super().__init__(f"{holder.display_name} holds {item.count(held)}; you asked for {asked}.", field)
+        self.item_id, self.held, self.asked = item.id, held, asked
+        self.item = item
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,7 @@ def record_movements(kind: MovementKind, lines: list[Line], *, by: User | None, 
         pair = (line.item.id, line.from_holder.id)
         held = balances[pair].quantity
         if held < needs[pair]:
-            raise InsufficientStock(
-                f"{line.from_holder.display_name} holds {line.item.count(held)}; you asked for {needs[pair]}.",
-                item_id=line.item.id,
-            )
+            raise InsufficientStock(line.from_holder, line.item, held, needs[pair])
     now = utcnow()
     movements = []
     for line, key in zip(lines, _line_keys(idempotency_key, len(lines)), strict=True):
@@ -479,6 +477,15 @@ def reverse_movement(movement: StockMovement, reason: str, *, by: User, idempote
     return record_movements(MovementKind.REVERSAL, [line], by=by, idempotency_key=idempotency_key,
                             reverses=movement, reason=reason.strip(), occurred_on=today(),
                             place_id=movement.place_id, place_text=movement.place_text)
+
+
+def last_hand_out_place(user: User) -> Place | None:
+    """Where this person last recorded a hand-out today (the form starts there: patrols stay put)."""
+    return db.session.scalar(
+        select(Place).join(StockMovement, StockMovement.place_id == Place.id)
+        .where(StockMovement.recorded_by_id == user.id, StockMovement.kind == MovementKind.HAND_OUT,
+               StockMovement.occurred_on == today(), Place.is_active.is_(True))
+        .order_by(StockMovement.id.desc()).limit(1))
 
 
 def reversal_of(movement: StockMovement) -> StockMovement | None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 WIDTH = 640
-LABEL_WIDTH = 150
-TOTAL_WIDTH = 50
-ROW_HEIGHT = 30
-BAR_HEIGHT = 20
+LABEL_WIDTH = 180
+TOTAL_WIDTH = 60
+ROW_HEIGHT = 36
+BAR_HEIGHT = 26
 TOP = 10
 
 
@@ -55,7 +55,7 @@ def bar_chart(groups: list[tuple[str, list[int]]]) -> Chart:
     bar_area = WIDTH - LABEL_WIDTH - TOTAL_WIDTH
     rows = []
     for n, (label, values) in enumerate(groups):
-        row = Row(label=label if len(label) <= 22 else label[:21] + "…", total=sum(values), y=TOP + n * ROW_HEIGHT)
+        row = Row(label=label if len(label) <= 18 else label[:17] + "…", total=sum(values), y=TOP + n * ROW_HEIGHT)
         x = float(LABEL_WIDTH)
         for series, value in enumerate(values):
             if value:

@@ -113,7 +113,7 @@ class AssetForm(FlaskForm):
 
 
 class CheckOutForm(FlaskForm):
-    user_id = SelectField("To", coerce=int, choices=[])
+    user_id = OptionalIntSelectField("To", choices=[], validators=[InputRequired("Choose who takes it.")])
     due_on = DateField("Due back", validators=[InputRequired("Enter the due date.")])
 
 

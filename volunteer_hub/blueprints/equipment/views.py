@@ -60,7 +60,7 @@ def _status(form) -> int:
 
 def _volunteer_choices():
     people = db.session.scalars(people_service.directory_query(people_service.DirectoryFilter(active=True)))
-    return [(u.id, u.name) for u in people]
+    return [(u.id, f"{u.name} ({u.organisation.name})" if u.organisation else u.name) for u in people]
 
 
 def _item_choices(kind=ItemKind.CONSUMABLE):
@@ -101,6 +101,8 @@ def _hand_out(holder, back_url):
     if request.method == "GET":
         form.occurred_on.data = svc.today()
         form.time_band.data = _current_time_band().value
+        last_place = svc.last_hand_out_place(current_user)
+        form.place_id.data = last_place.id if last_place else None
     if form.validate_on_submit():
         quantities = {item: getattr(form, f"qty_{item.id}").data or 0 for item in items}
         place = get_place_or_404(form.place_id.data) if form.place_id.data else None
@@ -111,6 +113,8 @@ def _hand_out(holder, back_url):
                 event_name=form.event_name.data, idempotency_key=form.idempotency_key.data)
         except svc.InsufficientStock as error:
             error.field = f"qty_{error.item_id}"
+            if holder.user_id == current_user.id:
+                error.message = f"Your kit bag holds {error.item.count(error.held)}; you asked for {error.asked}."
             _failed(form, error)
         except DomainError as error:
             _failed(form, error)
@@ -454,7 +458,7 @@ def assets():
             flash(f"{asset.item.name} {asset.serial} registered.", "success")
             return redirect(url_for("equipment.assets"))
     checkout = f.CheckOutForm(formdata=None, due_on=svc.today() + dt.timedelta(days=7))
-    checkout.user_id.choices = choices(_volunteer_choices())
+    checkout.user_id.choices = choices([("", "Choose a person")] + _volunteer_choices())
     return render_template("equipment/assets.html", form=form, rows=svc.assets_with_loans(),
                            overdue=svc.overdue_loans(), checkout=checkout, button=ButtonForm(),
                            today=svc.today()), _status(form)
