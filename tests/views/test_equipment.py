@@ -252,3 +252,25 @@ def test_volunteers_cannot_use_the_stock_pages(client, volunteer):
     coordinator_client = client.application.test_client()
     sign_in_as(coordinator_client, make_user(Role.COORDINATOR))
     assert 'href="/equipment/stock"' in coordinator_client.get("/home").text
+
+
+def test_a_check_out_needs_a_person(client, coordinator):
+    radio = make_asset("RAD-7")
+    sign_in_as(client, coordinator)
+    response = client.post(f"/equipment/assets/{radio.id}/check-out", data={"user_id": "", "due_on": "2030-01-01"},
+                           follow_redirects=True)
+    assert "Choose who takes it" in response.text
+    assert svc.open_loan(radio) is None
+
+
+def test_staff_record_a_venue_hand_out(client, coordinator, alarm):
+    venue = svc.holder_for_organisation(make_org("Club Neon"))
+    stock(venue, alarm, 12)
+    sign_in_as(client, coordinator)
+    page = client.get(f"/equipment/holders/{venue.id}/hand-out").text
+    assert "From Club Neon" in page
+    response = client.post(f"/equipment/holders/{venue.id}/hand-out", data={
+        f"qty_{alarm.id}": "5", "place_text": "Club Neon door", "occurred_on": svc.today().isoformat(),
+        "time_band": "night", "idempotency_key": KEY}, follow_redirects=True)
+    assert "Recorded: 5 personal alarms handed out" in response.text
+    assert held(venue, alarm) == 7
