@@ -547,7 +547,8 @@ MOVEMENTS_CSV_HEADER = ["id", "recorded_at", "occurred_on", "kind", "item", "qua
 
 
 def movement_csv_row(m: StockMovement) -> list[str]:
-    # People are referred to by id, never by name, so an erased person leaves the ledger true.
+    # Who recorded it is given by id (names are not copied into the ledger); kit bags are named
+    # from the person's current record, so erasing a person changes no figure.
     return [str(m.id), m.recorded_at.isoformat(), m.occurred_on.isoformat(), m.kind.value, csv_safe(m.item.name),
             str(m.quantity), csv_safe(m.from_holder.display_name if m.from_holder else ""),
             csv_safe(m.to_holder.display_name if m.to_holder else ""), csv_safe(m.place_label),

@@ -551,10 +551,11 @@ def report_csv():
         yield ["by", "month_or_place", "item", "handed_out"]
         for m in data["months"]:
             for item in data["items"]:
-                yield ["month", m, item.name, data["month_table"].get((m, item.id), 0)]
+                yield ["month", m, people_service.csv_safe(item.name), data["month_table"].get((m, item.id), 0)]
         for p in data["places"]:
             for item in data["items"]:
-                yield ["place", people_service.csv_safe(p), item.name, data["place_table"].get((p, item.id), 0)]
+                yield ["place", people_service.csv_safe(p), people_service.csv_safe(item.name),
+                       data["place_table"].get((p, item.id), 0)]
 
     return _csv_response(rows(), f"handed-out-{start}-to-{end}.csv")
 
