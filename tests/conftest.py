@@ -13,7 +13,7 @@ from tests.smtp import SmtpSink
 from volunteer_hub import create_app
 from volunteer_hub.models import db
 
-pytest_plugins = ["tests.factories", "tests.factories_certificates"]
+pytest_plugins = ["tests.factories", "tests.factories_certificates", "tests.factories_equipment"]
 
 
 def pytest_report_header(config):

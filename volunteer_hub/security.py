@@ -13,7 +13,7 @@ from functools import wraps
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from volunteer_hub.models import Organisation, Role, User, db
+from volunteer_hub.models import Asset, Holder, Item, Organisation, Place, Role, StockMovement, User, db
 
 STAFF = (Role.COORDINATOR, Role.ADMIN)
 
@@ -82,3 +82,26 @@ def get_certificate_or_404(certificate_id: int, viewer: User):
     if not can_see_certificate(viewer, certificate):
         abort(403)
     return certificate
+
+
+# --- equipment -------------------------------------------------------------------------------
+# Stock, holders, places and assets are managed by staff; a volunteer sees only their own kit
+# bag, reached through their session (never by id), so there is no per-object owner check yet.
+def get_holder_or_404(holder_id: int) -> Holder:
+    return db.get_or_404(Holder, holder_id)
+
+
+def get_item_or_404(item_id: int) -> Item:
+    return db.get_or_404(Item, item_id)
+
+
+def get_movement_or_404(movement_id: int) -> StockMovement:
+    return db.get_or_404(StockMovement, movement_id)
+
+
+def get_place_or_404(place_id: int) -> Place:
+    return db.get_or_404(Place, place_id)
+
+
+def get_asset_or_404(asset_id: int) -> Asset:
+    return db.get_or_404(Asset, asset_id)

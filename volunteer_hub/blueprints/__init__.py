@@ -1,6 +1,7 @@
 """Every blueprint, registered from this one list: (blueprint, url prefix)."""
 from volunteer_hub.blueprints.auth import bp as auth_bp
 from volunteer_hub.blueprints.certificates import bp as certificates_bp
+from volunteer_hub.blueprints.equipment import bp as equipment_bp
 from volunteer_hub.blueprints.main import bp as main_bp
 from volunteer_hub.blueprints.people import bp as people_bp
 
@@ -9,4 +10,5 @@ BLUEPRINTS = [
     (auth_bp, "/auth"),
     (people_bp, None),
     (certificates_bp, None),
+    (equipment_bp, None),
 ]

@@ -27,3 +27,18 @@ from volunteer_hub.models.certificates import (  # noqa: F401
     CertificateStatus,
     ComplianceRequirement,
 )
+from volunteer_hub.models.equipment import (  # noqa: F401
+    Asset,
+    AssetLoan,
+    Holder,
+    HolderKind,
+    Item,
+    ItemKind,
+    LowStockAlert,
+    MovementKind,
+    Place,
+    PlaceKind,
+    StockBalance,
+    StockMovement,
+    TimeBand,
+)

@@ -1,0 +1,671 @@
+"""Equipment rules: the stock ledger, its balances, returnable assets, places and reports.
+
+Every change of stock goes through `record_movements`: it locks the balance rows involved
+(SELECT ... FOR UPDATE on PostgreSQL; on SQLite the write transaction already began with
+BEGIN IMMEDIATE), checks the request against what is held, writes the movement rows and
+updates the balances, all in the caller's transaction. Nothing here commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased, joinedload
+
+from volunteer_hub.models import (
+    Asset,
+    AssetLoan,
+    Holder,
+    HolderKind,
+    Item,
+    ItemKind,
+    LowStockAlert,
+    MovementKind,
+    Organisation,
+    Place,
+    PlaceKind,
+    Role,
+    StockBalance,
+    StockMovement,
+    TimeBand,
+    User,
+    UserRole,
+    db,
+    utcnow,
+)
+from volunteer_hub.services.errors import Conflict, ValidationFailed
+from volunteer_hub.services.outbox import queue_email
+from volunteer_hub.services.people import csv_safe
+from volunteer_hub.urls import external_url
+
+
+class InsufficientStock(Conflict):
+    """More was asked for than the holder holds. `item_id` says which line."""
+
+    def __init__(self, holder: Holder, item: Item, held: int, asked: int, field: str | None = "quantity"):
+        super().__init__(f"{holder.display_name} holds {item.count(held)}; you asked for {asked}.", field)
+        self.item_id, self.held, self.asked = item.id, held, asked
+        self.item = item
+
+
+@dataclass(frozen=True)
+class Line:
+    """One unit of change: `quantity` of `item` leaves `from_holder` (if any) for `to_holder` (if any)."""
+
+    item: Item
+    quantity: int
+    from_holder: Holder | None = None
+    to_holder: Holder | None = None
+
+
+@dataclass
+class Outcome:
+    movements: list[StockMovement] = field(default_factory=list)
+    duplicate: bool = False  # the form had been submitted before: nothing new was recorded
+
+
+def today() -> dt.date:
+    return dt.datetime.now(ZoneInfo(current_app.config["VH_TIMEZONE"])).date()
+
+
+def _insert(model):
+    dialect = db.session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
+# --- the one way stock changes --------------------------------------------------------------
+def lock_balances(pairs) -> dict[tuple[int, int], StockBalance]:
+    """Make sure a balance row exists for each (item_id, holder_id) and lock them, in a fixed order."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return {}
+    now = utcnow()
+    stmt = _insert(StockBalance).values(
+        [{"item_id": i, "holder_id": h, "quantity": 0, "updated_at": now} for i, h in pairs]
+    ).on_conflict_do_nothing(index_elements=["item_id", "holder_id"])
+    db.session.execute(stmt)
+    rows = db.session.scalars(
+        select(StockBalance)
+        .where(or_(*(and_(StockBalance.item_id == i, StockBalance.holder_id == h) for i, h in pairs)))
+        .order_by(StockBalance.item_id, StockBalance.holder_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {(b.item_id, b.holder_id): b for b in rows}
+
+
+def _line_keys(key: str | None, count: int) -> list[str | None]:
+    if not key:
+        return [None] * count
+    return [f"{key}:{n}" for n in range(1, count + 1)]
+
+
+def _already_recorded(key: str | None) -> list[StockMovement] | None:
+    if not key:
+        return None
+    found = list(db.session.scalars(
+        select(StockMovement)
+        # "<key>:1", "<key>:2"... sort between "<key>:" and "<key>;" (";" follows ":" in ASCII).
+        .where(StockMovement.idempotency_key > f"{key}:", StockMovement.idempotency_key < f"{key};")
+        .order_by(StockMovement.id)
+    ))
+    return found or None
+
+
+def record_movements(kind: MovementKind, lines: list[Line], *, by: User | None, idempotency_key: str | None = None,
+                     occurred_on: dt.date | None = None, **details) -> Outcome:
+    """Record movements of stock: lock, check, write the ledger rows, update balances.
+
+    Refuses zero or negative quantities and taking more than a holder holds (the message says
+    what is held). With an idempotency key seen before, records nothing and returns the
+    earlier movements with `duplicate=True`.
+    """
+    for line in lines:
+        if line.quantity is None or line.quantity <= 0:
+            raise ValidationFailed("Enter a quantity of 1 or more.", "quantity")
+        if line.from_holder is None and line.to_holder is None:
+            raise ValidationFailed("Say where the stock comes from or goes to.")
+        if line.from_holder is not None and line.to_holder is not None and line.from_holder.id == line.to_holder.id:
+            raise ValidationFailed("Stock cannot move to where it already is.", "to_holder_id")
+    pairs = [(ln.item.id, h.id) for ln in lines for h in (ln.from_holder, ln.to_holder) if h is not None]
+    balances = lock_balances(pairs)
+    earlier = _already_recorded(idempotency_key)
+    if earlier:
+        return Outcome(earlier, duplicate=True)
+    needs: dict[tuple[int, int], int] = defaultdict(int)
+    for line in lines:
+        if line.from_holder is not None:
+            needs[(line.item.id, line.from_holder.id)] += line.quantity
+    for line in lines:
+        if line.from_holder is None:
+            continue
+        pair = (line.item.id, line.from_holder.id)
+        held = balances[pair].quantity
+        if held < needs[pair]:
+            raise InsufficientStock(line.from_holder, line.item, held, needs[pair])
+    now = utcnow()
+    movements = []
+    for line, key in zip(lines, _line_keys(idempotency_key, len(lines)), strict=True):
+        movement = StockMovement(
+            kind=kind, item=line.item, from_holder=line.from_holder, to_holder=line.to_holder,
+            quantity=line.quantity, recorded_by=by, recorded_at=now, occurred_on=occurred_on or today(),
+            idempotency_key=key, **details,
+        )
+        db.session.add(movement)
+        movements.append(movement)
+        if line.from_holder is not None:
+            balances[(line.item.id, line.from_holder.id)].quantity -= line.quantity
+            balances[(line.item.id, line.from_holder.id)].updated_at = now
+        if line.to_holder is not None:
+            balances[(line.item.id, line.to_holder.id)].quantity += line.quantity
+            balances[(line.item.id, line.to_holder.id)].updated_at = now
+    db.session.flush()
+    _check_low_stock(lines, balances)
+    return Outcome(movements)
+
+
+# --- low stock --------------------------------------------------------------------------------
+def _coordinators() -> list[User]:
+    return list(db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == Role.COORDINATOR, User.is_active.is_(True)).order_by(User.id)
+    ))
+
+
+def _check_low_stock(lines: list[Line], balances: dict[tuple[int, int], StockBalance]) -> None:
+    """Raise one alert (one email to each coordinator) when a store falls to or below an item's
+    level; clear it when the store is refilled above the level. Runs under the balance lock."""
+    seen = set()
+    for line in lines:
+        for holder in (line.from_holder, line.to_holder):
+            if holder is None or not holder.is_store or (line.item.id, holder.id) in seen:
+                continue
+            seen.add((line.item.id, holder.id))
+            item, quantity = line.item, balances[(line.item.id, holder.id)].quantity
+            alert = db.session.scalar(select(LowStockAlert).where(
+                LowStockAlert.item_id == item.id, LowStockAlert.holder_id == holder.id,
+                LowStockAlert.cleared_at.is_(None)))
+            if quantity <= item.low_stock_level and alert is None and item.is_active:
+                alert = LowStockAlert(item_id=item.id, holder_id=holder.id)
+                db.session.add(alert)
+                db.session.flush()
+                for person in _coordinators():
+                    queue_email(
+                        key=f"low-stock:{alert.id}:{person.id}", recipient=person.email,
+                        subject=f"Low stock: {item.name} at {holder.display_name}", template="low_stock",
+                        person=person, item=item, holder=holder, quantity=quantity,
+                        stock_url=external_url("equipment.low_stock"),
+                    )
+            elif quantity > item.low_stock_level and alert is not None:
+                alert.cleared_at = utcnow()
+
+
+def low_stock_balances() -> list[StockBalance]:
+    """Store balances at or below their item's low-stock level (active items)."""
+    stmt = (
+        select(StockBalance).join(StockBalance.item).join(StockBalance.holder)
+        .where(Holder.kind == HolderKind.STORE, Item.is_active.is_(True),
+               Item.kind == ItemKind.CONSUMABLE, StockBalance.quantity <= Item.low_stock_level)
+        .options(joinedload(StockBalance.item), joinedload(StockBalance.holder))
+        .order_by(Item.name, Holder.name)
+    )
+    return list(db.session.scalars(stmt))
+
+
+# --- holders ----------------------------------------------------------------------------------
+def kit_bag_for(user: User) -> Holder:
+    """The person's kit bag, made the first time it is needed."""
+    db.session.execute(_insert(Holder).values(kind=HolderKind.KIT_BAG.value, user_id=user.id, created_at=utcnow())
+                       .on_conflict_do_nothing(index_elements=["user_id"]))
+    return db.session.scalars(select(Holder).where(Holder.user_id == user.id)).one()
+
+
+def holder_for_organisation(org: Organisation) -> Holder:
+    db.session.execute(_insert(Holder).values(kind=HolderKind.ORGANISATION.value, organisation_id=org.id,
+                                              created_at=utcnow())
+                       .on_conflict_do_nothing(index_elements=["organisation_id"]))
+    return db.session.scalars(select(Holder).where(Holder.organisation_id == org.id)).one()
+
+
+def find_kit_bag(user: User) -> Holder | None:
+    return db.session.scalar(select(Holder).where(Holder.user_id == user.id))
+
+
+def create_store(name: str) -> Holder:
+    """Add a store (a place stock is kept)."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("Enter the store's name.", "name")
+    if db.session.scalar(select(Holder.id).where(func.lower(Holder.name) == name.lower())):
+        raise Conflict(f"There is already a store called {name}.", "name")
+    store = Holder(kind=HolderKind.STORE, name=name)
+    db.session.add(store)
+    db.session.flush()
+    return store
+
+
+def list_stores() -> list[Holder]:
+    return list(db.session.scalars(select(Holder).where(Holder.kind == HolderKind.STORE).order_by(Holder.name)))
+
+
+def holders_with_owner():
+    return (joinedload(Holder.user), joinedload(Holder.organisation))
+
+
+def balances_for(holder: Holder, only_held: bool = True) -> list[StockBalance]:
+    stmt = (select(StockBalance).join(StockBalance.item).where(StockBalance.holder_id == holder.id)
+            .options(joinedload(StockBalance.item)).order_by(Item.name))
+    if only_held:
+        stmt = stmt.where(StockBalance.quantity > 0)
+    return list(db.session.scalars(stmt))
+
+
+def stock_by_holder() -> list[tuple[Holder, list[StockBalance]]]:
+    """Every holder that holds something, with what it holds (stores first)."""
+    stmt = (
+        select(StockBalance).join(StockBalance.item).where(StockBalance.quantity > 0)
+        .options(joinedload(StockBalance.item), joinedload(StockBalance.holder).options(*holders_with_owner()))
+        .order_by(StockBalance.holder_id, Item.name)
+    )
+    grouped: dict[int, tuple[Holder, list[StockBalance]]] = {}
+    for balance in db.session.scalars(stmt):
+        grouped.setdefault(balance.holder_id, (balance.holder, []))[1].append(balance)
+    order = {HolderKind.STORE: 0, HolderKind.ORGANISATION: 1, HolderKind.KIT_BAG: 2}
+    return sorted(grouped.values(), key=lambda hb: (order[hb[0].kind], hb[0].display_name.lower()))
+
+
+def stock_by_item() -> list[tuple[Item, int, list[StockBalance]]]:
+    """Every item with its total and where it is."""
+    items = list(db.session.scalars(select(Item).order_by(Item.is_active.desc(), Item.name)))
+    balances = db.session.scalars(
+        select(StockBalance).where(StockBalance.quantity > 0)
+        .options(joinedload(StockBalance.holder).options(*holders_with_owner()))
+        .order_by(StockBalance.quantity.desc())
+    )
+    by_item: dict[int, list[StockBalance]] = defaultdict(list)
+    for balance in balances:
+        by_item[balance.item_id].append(balance)
+    return [(item, sum(b.quantity for b in by_item[item.id]), by_item[item.id]) for item in items]
+
+
+# --- items and places -----------------------------------------------------------------------
+def _check_item_name(name: str, exclude_id: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("Enter the item's name.", "name")
+    stmt = select(Item.id).where(func.lower(Item.name) == name.lower())
+    if exclude_id:
+        stmt = stmt.where(Item.id != exclude_id)
+    if db.session.scalar(stmt):
+        raise Conflict(f"There is already an item called {name}.", "name")
+    return name
+
+
+def create_item(name: str, kind: ItemKind, unit: str = "each", low_stock_level: int = 0,
+                plural: str | None = None) -> Item:
+    """Add an item to the catalogue."""
+    name = _check_item_name(name)
+    if low_stock_level is None or low_stock_level < 0:
+        raise ValidationFailed("The low-stock level is 0 or more.", "low_stock_level")
+    item = Item(name=name, plural=(plural or "").strip() or name.lower() + "s", kind=kind,
+                unit=(unit or "each").strip(), low_stock_level=low_stock_level)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def update_item(item: Item, name: str, plural: str | None, unit: str, low_stock_level: int, is_active: bool) -> None:
+    """Change an item's details, its low-stock level, or retire it."""
+    item.name = _check_item_name(name, exclude_id=item.id)
+    if low_stock_level is None or low_stock_level < 0:
+        raise ValidationFailed("The low-stock level is 0 or more.", "low_stock_level")
+    item.plural = (plural or "").strip() or item.name.lower() + "s"
+    item.unit = (unit or "each").strip()
+    item.low_stock_level = low_stock_level
+    item.is_active = is_active
+    db.session.flush()
+
+
+def list_items(active_only: bool = True, kind: ItemKind | None = ItemKind.CONSUMABLE) -> list[Item]:
+    stmt = select(Item).order_by(Item.name)
+    if active_only:
+        stmt = stmt.where(Item.is_active.is_(True))
+    if kind is not None:
+        stmt = stmt.where(Item.kind == kind)
+    return list(db.session.scalars(stmt))
+
+
+def create_place(name: str, kind: PlaceKind) -> Place:
+    """Add a street or zone to the list hand-outs are recorded against."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("Enter the place's name.", "name")
+    if db.session.scalar(select(Place.id).where(func.lower(Place.name) == name.lower())):
+        raise Conflict(f"{name} is already on the list.", "name")
+    place = Place(name=name, kind=kind)
+    db.session.add(place)
+    db.session.flush()
+    return place
+
+
+def set_place_active(place: Place, active: bool) -> None:
+    """Retire a place from the hand-out form (its history stays), or bring it back."""
+    place.is_active = active
+    db.session.flush()
+
+
+def list_places(active_only: bool = True) -> list[Place]:
+    stmt = select(Place).order_by(Place.is_active.desc(), Place.name)
+    if active_only:
+        stmt = stmt.where(Place.is_active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+# --- the verbs ---------------------------------------------------------------------------------
+def _consumable(item: Item) -> None:
+    if item.is_returnable:
+        raise ValidationFailed(f"{item.name} is lent by serial number: use check-out instead.", "item_id")
+
+
+def receive_stock(store: Holder, item: Item, quantity: int, *, by: User, supplier: str | None = None,
+                  batch: str | None = None, use_by: dt.date | None = None, reason: str | None = None,
+                  idempotency_key: str | None = None) -> Outcome:
+    """A delivery into a store."""
+    if not store.is_store:
+        raise ValidationFailed("Deliveries are received into a store.", "store_id")
+    _consumable(item)
+    if not item.is_active:
+        raise ValidationFailed(f"{item.name} is retired.", "item_id")
+    return record_movements(MovementKind.RECEIVE, [Line(item, quantity, to_holder=store)], by=by,
+                            idempotency_key=idempotency_key, supplier=supplier or None, batch=batch or None,
+                            use_by=use_by, reason=reason or None)
+
+
+def issue_stock(from_holder: Holder, item: Item, recipients: list[Holder], quantity_each: int, *, by: User,
+                reason: str | None = None, idempotency_key: str | None = None) -> Outcome:
+    """Move stock from one holder to one or more others: store to kit bags, venues or another
+    store; a kit bag or venue back to a store (a return)."""
+    _consumable(item)
+    if not recipients:
+        raise ValidationFailed("Choose who receives the stock.", "volunteer_ids")
+    if len({r.id for r in recipients}) != len(recipients):
+        raise ValidationFailed("Each recipient once, please.", "volunteer_ids")
+    for recipient in recipients:
+        if not from_holder.is_store and not recipient.is_store:
+            raise ValidationFailed("Stock in a kit bag or at a venue can only go back to a store.", "to_store_id")
+    lines = [Line(item, quantity_each, from_holder=from_holder, to_holder=r) for r in recipients]
+    return record_movements(MovementKind.ISSUE, lines, by=by, idempotency_key=idempotency_key, reason=reason or None)
+
+
+def hand_out_stock(holder: Holder, quantities: dict[Item, int], *, by: User, place: Place | None = None,
+                   place_text: str | None = None, occurred_on: dt.date | None = None,
+                   time_band: TimeBand | None = None, event_name: str | None = None,
+                   idempotency_key: str | None = None) -> Outcome:
+    """Give stock to the public from a kit bag or venue. Records where and when, never who."""
+    if holder.is_store:
+        raise ValidationFailed("Hand out from a kit bag or a venue: issue the stock there first.")
+    for item, quantity in quantities.items():
+        if quantity is not None and quantity < 0:
+            raise ValidationFailed("Quantities cannot be negative.", f"qty_{item.id}")
+    lines = [Line(item, q, from_holder=holder) for item, q in quantities.items() if q]
+    if not lines:
+        raise ValidationFailed("Add at least one item (use +).", "items")
+    place_text = (place_text or "").strip() or None
+    if place is None and not place_text:
+        raise ValidationFailed("Choose the place, or type where it was.", "place_id")
+    if occurred_on and occurred_on > today():
+        raise ValidationFailed("The date cannot be in the future.", "occurred_on")
+    for line in lines:
+        _consumable(line.item)
+    return record_movements(MovementKind.HAND_OUT, lines, by=by, idempotency_key=idempotency_key,
+                            occurred_on=occurred_on, place=place, place_text=place_text if place is None else None,
+                            time_band=time_band, event_name=(event_name or "").strip() or None)
+
+
+def write_off_stock(holder: Holder, item: Item, quantity: int, reason: str, *, by: User,
+                    idempotency_key: str | None = None) -> Outcome:
+    """Lost, damaged or expired stock leaves the books, with the reason."""
+    if not (reason or "").strip():
+        raise ValidationFailed("Say why (lost, damaged, expired...).", "reason")
+    return record_movements(MovementKind.WRITE_OFF, [Line(item, quantity, from_holder=holder)], by=by,
+                            idempotency_key=idempotency_key, reason=reason.strip())
+
+
+def take_stock(holder: Holder, counts: dict[Item, int], reason: str, *, by: User,
+               idempotency_key: str | None = None) -> Outcome:
+    """A stocktake: the counted quantity per item; each difference is recorded as an adjustment."""
+    for item, counted in counts.items():
+        if counted is None or counted < 0:
+            raise ValidationFailed("Counts are 0 or more.", f"count_{item.id}")
+    if not (reason or "").strip():
+        raise ValidationFailed("Say what the stocktake was (e.g. monthly count).", "reason")
+    balances = lock_balances((item.id, holder.id) for item in counts)
+    earlier = _already_recorded(idempotency_key)
+    if earlier:
+        return Outcome(earlier, duplicate=True)
+    lines = []
+    for item, counted in counts.items():
+        difference = counted - balances[(item.id, holder.id)].quantity
+        if difference > 0:
+            lines.append(Line(item, difference, to_holder=holder))
+        elif difference < 0:
+            lines.append(Line(item, -difference, from_holder=holder))
+    if not lines:
+        return Outcome([])
+    return record_movements(MovementKind.ADJUSTMENT, lines, by=by, idempotency_key=idempotency_key,
+                            reason=reason.strip())
+
+
+def reverse_movement(movement: StockMovement, reason: str, *, by: User, idempotency_key: str | None = None) -> Outcome:
+    """Undo a movement with an opposite one (the original stays in the ledger)."""
+    if movement.kind is MovementKind.REVERSAL:
+        raise Conflict("A reversal cannot be reversed: record the movement again instead.")
+    if not (reason or "").strip():
+        raise ValidationFailed("Say why it is being reversed.", "reason")
+    line = Line(movement.item, movement.quantity, from_holder=movement.to_holder, to_holder=movement.from_holder)
+    lock_balances((movement.item_id, h.id) for h in (movement.from_holder, movement.to_holder) if h)
+    earlier = _already_recorded(idempotency_key)
+    if earlier:
+        return Outcome(earlier, duplicate=True)
+    if db.session.scalar(select(StockMovement.id).where(StockMovement.reverses_id == movement.id)):
+        raise Conflict("This movement has already been reversed.")
+    return record_movements(MovementKind.REVERSAL, [line], by=by, idempotency_key=idempotency_key,
+                            reverses=movement, reason=reason.strip(), occurred_on=today(),
+                            place_id=movement.place_id, place_text=movement.place_text)
+
+
+def last_hand_out_place(user: User) -> Place | None:
+    """Where this person last recorded a hand-out today (the form starts there: patrols stay put)."""
+    return db.session.scalar(
+        select(Place).join(StockMovement, StockMovement.place_id == Place.id)
+        .where(StockMovement.recorded_by_id == user.id, StockMovement.kind == MovementKind.HAND_OUT,
+               StockMovement.occurred_on == today(), Place.is_active.is_(True))
+        .order_by(StockMovement.id.desc()).limit(1))
+
+
+def reversal_of(movement: StockMovement) -> StockMovement | None:
+    return db.session.scalar(select(StockMovement).where(StockMovement.reverses_id == movement.id))
+
+
+# --- the ledger's own check ---------------------------------------------------------------------
+def ledger_mismatches() -> list[tuple[int, int, int, int]]:
+    """(item_id, holder_id, balance, ledger sum) wherever they differ; empty when the books agree."""
+    incoming = (select(StockMovement.item_id, StockMovement.to_holder_id.label("holder_id"),
+                       StockMovement.quantity.label("q")).where(StockMovement.to_holder_id.is_not(None)))
+    outgoing = (select(StockMovement.item_id, StockMovement.from_holder_id.label("holder_id"),
+                       (-StockMovement.quantity).label("q")).where(StockMovement.from_holder_id.is_not(None)))
+    flows = incoming.union_all(outgoing).subquery()
+    sums = {(i, h): q for i, h, q in db.session.execute(
+        select(flows.c.item_id, flows.c.holder_id, func.sum(flows.c.q)).group_by(flows.c.item_id, flows.c.holder_id))}
+    balances = {(b.item_id, b.holder_id): b.quantity for b in db.session.scalars(select(StockBalance))}
+    return [(i, h, balances.get((i, h), 0), sums.get((i, h), 0))
+            for i, h in sorted(set(sums) | set(balances)) if balances.get((i, h), 0) != sums.get((i, h), 0)]
+
+
+# --- history ---------------------------------------------------------------------------------
+@dataclass
+class MovementFilter:
+    item_id: int | None = None
+    holder_id: int | None = None
+    kind: MovementKind | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def _movement_options():
+    return (
+        joinedload(StockMovement.item),
+        joinedload(StockMovement.from_holder).options(*holders_with_owner()),
+        joinedload(StockMovement.to_holder).options(*holders_with_owner()),
+        joinedload(StockMovement.recorded_by),
+        joinedload(StockMovement.place),
+    )
+
+
+def movements_query(f: MovementFilter) -> Select:
+    stmt = select(StockMovement).options(*_movement_options())
+    if f.item_id:
+        stmt = stmt.where(StockMovement.item_id == f.item_id)
+    if f.holder_id:
+        stmt = stmt.where(or_(StockMovement.from_holder_id == f.holder_id, StockMovement.to_holder_id == f.holder_id))
+    if f.kind:
+        stmt = stmt.where(StockMovement.kind == f.kind)
+    if f.date_from:
+        stmt = stmt.where(StockMovement.occurred_on >= f.date_from)
+    if f.date_to:
+        stmt = stmt.where(StockMovement.occurred_on <= f.date_to)
+    return stmt.order_by(StockMovement.id.desc())
+
+
+MOVEMENTS_CSV_HEADER = ["id", "recorded_at", "occurred_on", "kind", "item", "quantity", "from", "to", "place",
+                        "time_band", "event", "reason", "supplier", "batch", "use_by", "reverses", "recorded_by_id"]
+
+
+def movement_csv_row(m: StockMovement) -> list[str]:
+    # Who recorded it is given by id (names are not copied into the ledger); kit bags are named
+    # from the person's current record, so erasing a person changes no figure.
+    return [str(m.id), m.recorded_at.isoformat(), m.occurred_on.isoformat(), m.kind.value, csv_safe(m.item.name),
+            str(m.quantity), csv_safe(m.from_holder.display_name if m.from_holder else ""),
+            csv_safe(m.to_holder.display_name if m.to_holder else ""), csv_safe(m.place_label),
+            m.time_band.label if m.time_band else "", csv_safe(m.event_name), csv_safe(m.reason),
+            csv_safe(m.supplier), csv_safe(m.batch), m.use_by.isoformat() if m.use_by else "",
+            str(m.reverses_id or ""), str(m.recorded_by_id or "")]
+
+
+# --- reports ---------------------------------------------------------------------------------
+def _net_hand_outs(start: dt.date, end: dt.date):
+    """Hand-outs in the period that have not been reversed."""
+    reversal = aliased(StockMovement)
+    return (
+        select(StockMovement)
+        .outerjoin(reversal, reversal.reverses_id == StockMovement.id)
+        .where(StockMovement.kind == MovementKind.HAND_OUT, reversal.id.is_(None),
+               StockMovement.occurred_on >= start, StockMovement.occurred_on <= end)
+    )
+
+
+def handed_out_by_month(start: dt.date, end: dt.date) -> list[tuple[str, int, int]]:
+    """[(YYYY-MM, item_id, quantity)] for every month and item with hand-outs."""
+    base = _net_hand_outs(start, end).subquery()
+    year, month = extract("year", base.c.occurred_on), extract("month", base.c.occurred_on)
+    rows = db.session.execute(
+        select(year, month, base.c.item_id, func.sum(base.c.quantity))
+        .group_by(year, month, base.c.item_id).order_by(year, month)
+    )
+    return [(f"{int(y):04d}-{int(m):02d}", item_id, int(q)) for y, m, item_id, q in rows]
+
+
+def handed_out_by_place(start: dt.date, end: dt.date) -> list[tuple[str, int, int]]:
+    """[(place, item_id, quantity)]: listed places by name, typed places as typed."""
+    base = _net_hand_outs(start, end).subquery()
+    place = func.coalesce(Place.name, base.c.place_text, "Not recorded")
+    rows = db.session.execute(
+        select(place, base.c.item_id, func.sum(base.c.quantity))
+        .select_from(base).outerjoin(Place, Place.id == base.c.place_id)
+        .group_by(place, base.c.item_id).order_by(place)
+    )
+    return [(name, item_id, int(q)) for name, item_id, q in rows]
+
+
+def months_between(start: dt.date, end: dt.date) -> list[str]:
+    months, y, m = [], start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return months
+
+
+# --- returnable assets -------------------------------------------------------------------------
+def add_asset(item: Item, serial: str) -> Asset:
+    """Register one returnable unit by its serial number."""
+    if not item.is_returnable:
+        raise ValidationFailed(f"{item.name} is not lent by serial number.", "item_id")
+    serial = (serial or "").strip()
+    if not serial:
+        raise ValidationFailed("Enter the serial number.", "serial")
+    if db.session.scalar(select(Asset.id).where(func.lower(Asset.serial) == serial.lower())):
+        raise Conflict(f"Serial {serial} is already registered.", "serial")
+    asset = Asset(item=item, serial=serial)
+    db.session.add(asset)
+    db.session.flush()
+    return asset
+
+
+def open_loan(asset: Asset) -> AssetLoan | None:
+    return db.session.scalar(select(AssetLoan).where(AssetLoan.asset_id == asset.id, AssetLoan.returned_at.is_(None)))
+
+
+def check_out_asset(asset: Asset, user: User, due_on: dt.date, *, by: User) -> AssetLoan:
+    """Lend a returnable unit to a person until a due date. A unit cannot be out twice."""
+    db.session.scalars(select(Asset).where(Asset.id == asset.id).with_for_update()).one()
+    if not asset.is_active:
+        raise Conflict(f"{asset.item.name} {asset.serial} is retired.")
+    if due_on is None or due_on < today():
+        raise ValidationFailed("The due date is today or later.", "due_on")
+    current = open_loan(asset)
+    if current is not None:
+        raise Conflict(f"{asset.item.name} {asset.serial} is already out with {current.user.name}, "
+                       f"due back {current.due_on:%-d %b %Y}.")
+    loan = AssetLoan(asset=asset, user=user, due_on=due_on, checked_out_by_id=by.id)
+    db.session.add(loan)
+    db.session.flush()
+    return loan
+
+
+def check_in_asset(asset: Asset, *, by: User) -> AssetLoan:
+    """Record a lent unit as back."""
+    db.session.scalars(select(Asset).where(Asset.id == asset.id).with_for_update()).one()
+    loan = open_loan(asset)
+    if loan is None:
+        raise Conflict(f"{asset.item.name} {asset.serial} is not checked out.")
+    loan.returned_at = utcnow()
+    loan.returned_by_id = by.id
+    db.session.flush()
+    return loan
+
+
+def assets_with_loans() -> list[tuple[Asset, AssetLoan | None]]:
+    assets = list(db.session.scalars(select(Asset).options(joinedload(Asset.item)).order_by(Asset.serial)))
+    loans = {loan.asset_id: loan for loan in db.session.scalars(
+        select(AssetLoan).where(AssetLoan.returned_at.is_(None)).options(joinedload(AssetLoan.user)))}
+    return [(a, loans.get(a.id)) for a in assets]
+
+
+def overdue_loans() -> list[AssetLoan]:
+    return list(db.session.scalars(
+        select(AssetLoan).where(AssetLoan.returned_at.is_(None), AssetLoan.due_on < today())
+        .options(joinedload(AssetLoan.asset).joinedload(Asset.item), joinedload(AssetLoan.user))
+        .order_by(AssetLoan.due_on)
+    ))
+
+
+def loans_for(user: User) -> list[AssetLoan]:
+    return list(db.session.scalars(
+        select(AssetLoan).where(AssetLoan.user_id == user.id, AssetLoan.returned_at.is_(None))
+        .options(joinedload(AssetLoan.asset).joinedload(Asset.item)).order_by(AssetLoan.due_on)
+    ))
