@@ -227,4 +227,6 @@ def test_rate_limits_can_live_in_redis_shared_by_workers(_schema, smtp_server):
             client = app.test_client()
             for _ in range(2):
                 codes.append(client.post("/auth/sign-in", data={"email": email, "password": "wrong password!"}).status_code)
+            db.session.remove()
+            db.engine.dispose()
     assert codes == [200, 200, 429, 429]
