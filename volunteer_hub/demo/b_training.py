@@ -103,7 +103,7 @@ def seed() -> None:
                     PLACES[2], 4, trainer)
     for person in demo[:4]:
         _book(full, person)
-    for person in demo[4:7]:
+    for person in [*demo[4:7], volunteer]:
         _book(full, person, BookingStatus.WAITLISTED)
     _book(upcoming[0], volunteer)
     for person in demo[:6]:

@@ -41,11 +41,10 @@ class SessionEditForm(FlaskForm):
     course_id = SelectField("Course", coerce=int, choices=[])
     date = DateField("Date", validators=[DataRequired("Enter the date.")])
     start_time = TimeField("Starts (UK time)", validators=[DataRequired("Enter the start time.")])
-    end_time = TimeField("Ends (UK time)", validators=[DataRequired("Enter the end time.")],
-                         description="An end time earlier than the start means the next day.")
+    end_time = TimeField("Ends (UK time)", validators=[DataRequired("Enter the end time.")])
     place = StringField("Place (address)", validators=[Optional(), Length(max=300)])
     online_url = URLField("Online link", validators=[Optional(), URL(message="Enter a full web address."), Length(max=500)])
-    capacity = IntegerField("Places", validators=[DataRequired("Enter the number of places."), NumberRange(1, 500)])
+    capacity = IntegerField("Places", default=12, validators=[DataRequired("Enter the number of places."), NumberRange(1, 500)])
     trainer_ids = MultiCheckboxField("Trainers", coerce=int, choices=[])
     booking_opens = DateTimeLocalField("Booking opens (optional)", validators=[Optional()],
                                        description="Blank: open now.")

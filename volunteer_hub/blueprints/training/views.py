@@ -43,6 +43,7 @@ from volunteer_hub.security import (
 )
 from volunteer_hub.services import training as training_service
 from volunteer_hub.services.errors import DomainError
+from volunteer_hub.urls import external_url
 
 
 def _back(default: str) -> str:
@@ -392,7 +393,7 @@ def my_training():
     db.session.commit()
     return render_template("training/mine.html", upcoming=upcoming, past=past, positions=positions,
                            marks=training_service.my_attendance(current_user), button=ButtonForm(),
-                           feed_url=url_for("training.calendar_feed", token=token, _external=True))
+                           feed_url=external_url("training.calendar_feed", token=token))
 
 
 @bp.post("/calendar/reset")
