@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.factories import make_user
 from tests.factories_training import make_booking, make_course, make_session
-from volunteer_hub.models import BookingStatus, OutboxMessage, db, immediate_transactions, utcnow
+from volunteer_hub.models import BookingStatus, OutboxMessage, db, immediate_transactions
 from volunteer_hub.services import calendar as cal_svc
 from volunteer_hub.services import training as svc
 from volunteer_hub.services.errors import ValidationFailed

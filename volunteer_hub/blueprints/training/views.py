@@ -43,6 +43,7 @@ from volunteer_hub.security import (
 )
 from volunteer_hub.services import training as training_service
 from volunteer_hub.services.errors import DomainError
+from volunteer_hub.templating import format_local, ordinal
 from volunteer_hub.urls import external_url
 
 
@@ -212,15 +213,20 @@ def session_cancel(session_id):
     return redirect(url_for("training.session_detail", session_id=session.id))
 
 
-@bp.get("/sessions/<int:session_id>")
-@login_required
-def session_detail(session_id):
-    session = get_session_or_404(session_id)
+def _lapse_overdue_offers(session) -> None:
+    """Looking at a session settles its overdue offers, so nothing waits for the scheduler."""
     if training_service.has_expired_offers(session):
         db.session.commit()  # end the read; lapsing writes, under the session's lock
         with immediate_transactions():
             training_service.lapse_offers(session)
             db.session.commit()
+
+
+@bp.get("/sessions/<int:session_id>")
+@login_required
+def session_detail(session_id):
+    session = get_session_or_404(session_id)
+    _lapse_overdue_offers(session)
     held, waiting = training_service.place_counts([session.id])[session.id]
     booking = training_service.active_booking(session, current_user)
     staff = is_staff(current_user)
@@ -239,8 +245,6 @@ def _move_choices(session):
         TrainingSession.course_id == session.course_id, TrainingSession.id != session.id,
         TrainingSession.status == SessionStatus.SCHEDULED, TrainingSession.starts_at > utcnow())
         .order_by(TrainingSession.starts_at)).all()
-    from volunteer_hub.templating import format_local
-
     return [(s.id, f"{format_local(s.starts_at)} · {s.place or 'Online'}") for s in others]
 
 
@@ -261,15 +265,9 @@ def session_book(session_id):
         flash("You are booked. We have emailed you the details and a calendar invitation.", "success")
     else:
         position = training_service.waitlist_position(booking)
-        flash(f"The session is full: you are on the waitlist, {training_service_ordinal(position)} in line. "
+        flash(f"The session is full: you are on the waitlist, {ordinal(position or 0)} in line. "
               "We will email you if a place comes up.", "info")
     return redirect(url_for("training.session_detail", session_id=session_id))
-
-
-def training_service_ordinal(n: int | None) -> str:
-    from volunteer_hub.templating import ordinal
-
-    return ordinal(n or 0)
 
 
 @bp.post("/sessions/<int:session_id>/book-person")
@@ -319,11 +317,7 @@ def booking_cancel(booking_id):
 @login_required
 def booking_offer(booking_id):
     booking = get_own_booking_or_404(booking_id, current_user)
-    if training_service.has_expired_offers(booking.session):
-        db.session.commit()
-        with immediate_transactions():
-            training_service.lapse_offers(booking.session)
-            db.session.commit()
+    _lapse_overdue_offers(booking.session)
     return render_template("training/offer.html", booking=booking, training_session=booking.session, button=ButtonForm())
 
 
@@ -426,11 +420,14 @@ def my_sessions():
 @bp.get("/sessions/<int:session_id>/register")
 @login_required
 def register(session_id):
-    session = get_register_session_or_404(session_id, current_user)
+    return _register_page(get_register_session_or_404(session_id, current_user), WalkInForm())
+
+
+def _register_page(session, walk_in_form):
     return render_template("training/register.html", training_session=session,
                            rows=training_service.register_rows(session), statuses=list(AttendanceStatus),
-                           late=training_service.late_cancellations(session), button=ButtonForm(),
-                           walk_in_form=WalkInForm(), correction_form=CorrectionForm(), staff=is_staff(current_user))
+                           late=training_service.late_cancellations(session), walk_in_form=walk_in_form,
+                           staff=is_staff(current_user))
 
 
 def _wants_json() -> bool:
@@ -495,10 +492,7 @@ def register_walk_in(session_id):
             db.session.commit()
             flash(f"{attendance.user.name} is added as a walk-in and marked present.", "success")
             return redirect(url_for("training.register", session_id=session_id))
-    return render_template("training/register.html", training_session=session,
-                           rows=training_service.register_rows(session), statuses=list(AttendanceStatus),
-                           late=training_service.late_cancellations(session), button=ButtonForm(),
-                           walk_in_form=form, correction_form=CorrectionForm(), staff=is_staff(current_user)), 400
+    return _register_page(session, form), 400
 
 
 @bp.get("/sessions/<int:session_id>/register/print")
