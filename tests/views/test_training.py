@@ -281,3 +281,33 @@ def test_course_catalogue_and_coordinator_adds_a_course(client, coordinator, vol
     assert "already a course called" in _text(r)
     sign_in_as(client, volunteer)
     assert "Trauma-informed practice" in _text(client.get("/training/courses"))
+
+
+def _queries(app, client, url) -> int:
+    from sqlalchemy import event
+
+    count = [0]
+
+    def counter(*_args):
+        count[0] += 1
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return count[0]
+
+
+def test_list_and_register_queries_do_not_grow_with_the_data(app, client, trainer, volunteer):
+    s = _today(trainer)
+    make_booking(s, make_user(organisation=make_org()))
+    make_session(trainers=[trainer])
+    sign_in_as(client, trainer)
+    few = (_queries(app, client, "/training/sessions"), _queries(app, client, f"/training/sessions/{s.id}/register"))
+    for i in range(6):
+        make_booking(s, make_user(organisation=make_org()))
+        make_booking(make_session(trainers=[trainer], starts_in=dt.timedelta(days=10 + i)))
+    many = (_queries(app, client, "/training/sessions"), _queries(app, client, f"/training/sessions/{s.id}/register"))
+    assert many == few

@@ -323,6 +323,15 @@ def session_bookings(session: TrainingSession, statuses=ACTIVE) -> list[Booking]
         .order_by(Booking.queue_number)))
 
 
+def my_active_bookings(user: User, session_ids) -> dict[int, Booking]:
+    """{session id: the person's active booking} for the sessions on a page."""
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    return {b.session_id: b for b in db.session.scalars(select(Booking).where(
+        Booking.user_id == user.id, Booking.session_id.in_(ids), Booking.status.in_(ACTIVE)))}
+
+
 def my_bookings(user: User) -> list[Booking]:
     return list(db.session.scalars(
         select(Booking).join(Booking.session).where(Booking.user_id == user.id)
@@ -493,8 +502,7 @@ def move_booking(booking: Booking, target: TrainingSession, by: User) -> Booking
     first, second = sorted((booking.session, target), key=lambda s: s.id)
     _lock_session(first)
     _lock_session(second)
-    check_can_book(target, user, by_coordinator=True)
-    cancel_booking(booking, by=by)
+    cancel_booking(booking, by=by)  # if the new booking is refused, the caller rolls this back
     return book_session(target, user, by=by)
 
 

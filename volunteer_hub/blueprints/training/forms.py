@@ -72,7 +72,7 @@ class SessionFilterForm(FlaskForm):
 
     course = OptionalIntSelectField("Course", choices=[], validators=[Optional()])
     month = StringField("Month", validators=[Optional(), Length(max=7)], render_kw={"type": "month"})
-    place = StringField("Place", validators=[Optional(), Length(max=100)])
+    place = StringField("Place", validators=[Optional(), Length(max=100)], render_kw={"list": "known-places"})
 
 
 class BookPersonForm(FlaskForm):

@@ -109,7 +109,7 @@ def session_list():
     page = db.paginate(training_service.upcoming_sessions_query(f), per_page=current_app.config["VH_PAGE_SIZE"],
                        error_out=False, count=True)
     counts = training_service.place_counts(s.id for s in page.items)
-    mine = {b.session_id: b for b in training_service.my_bookings(current_user) if b.is_active}
+    mine = training_service.my_active_bookings(current_user, counts)
     return render_template("training/sessions.html", form=form, page=page, counts=counts, mine=mine,
                            places=training_service.known_places())
 
