@@ -13,7 +13,7 @@ from tests.smtp import SmtpSink
 from volunteer_hub import create_app
 from volunteer_hub.models import db
 
-pytest_plugins = ["tests.factories", "tests.factories_training"]
+pytest_plugins = ["tests.factories", "tests.factories_training", "tests.live_server"]
 
 
 def pytest_report_header(config):

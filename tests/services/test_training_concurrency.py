@@ -5,81 +5,18 @@ Sign-in is a signed session cookie made with the server's SECRET_KEY (no 200 pas
 hashes); CSRF stays on, each cookie carrying its own token."""
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
-from flask import g
-from flask import session as flask_session
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from tests.factories import make_user
 from tests.factories_training import make_booking, make_session
+from tests.live_server import credentials
 from volunteer_hub.models import Booking, BookingStatus, Role, User, UserRole, db, utcnow
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    for port in range(5150, 5200):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 5150-5199")
-
-
-@pytest.fixture()
-def server(app, tmp_path):
-    """gunicorn, 4 workers, production settings, the same database as the test."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "VH_CONFIG": "production",
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "VH_MAIL_BACKEND": "console",
-        "VH_BASE_URL": f"http://127.0.0.1:{port}",
-        "FLASK_SESSION_COOKIE_SECURE": "false",
-    }
-    env.pop("TEST_DATABASE_URL", None)
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "--timeout", "60",
-         "volunteer_hub:create_app()"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if requests.get(base + "/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError((tmp_path / "gunicorn.log").read_text())
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-        log.close()
-        db.session.rollback()
-        db.session.expire_all()
 
 
 def _make_people(n: int) -> list[User]:
@@ -88,17 +25,6 @@ def _make_people(n: int) -> list[User]:
     db.session.add_all(people)
     db.session.commit()
     return people
-
-
-def _credentials(app, user: User) -> tuple[str, str]:
-    """(session cookie, CSRF token) as the server would have issued them."""
-    with app.test_request_context():
-        flask_session["_user_id"] = user.get_id()
-        flask_session["_fresh"] = True
-        g.pop("csrf_token", None)  # generate_csrf caches on g, which outlives this request context
-        token = generate_csrf()
-        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(flask_session))
-    return cookie, token
 
 
 def _post(base: str, path: str, creds: tuple[str, str]) -> int:
@@ -123,7 +49,7 @@ def _active(session_id):
 def test_200_people_race_for_10_places(app, server):
     s = make_session(capacity=10)
     people = _make_people(200)
-    creds = {p.id: _credentials(app, p) for p in people}
+    creds = {p.id: credentials(app, p) for p in people}
     path = f"/training/sessions/{s.id}/book"
     # Everyone at once, and the first 20 double-click.
     jobs = [(server, path, creds[p.id]) for p in people] + [(server, path, creds[p.id]) for p in people[:20]]
@@ -151,9 +77,9 @@ def test_cancellations_race_bookings_and_offers(app, server):
     newcomers = _make_people(30)
     creds = {}
     for b in confirmed + waiting:
-        creds[b.user_id] = _credentials(app, db.session.get(User, b.user_id))
+        creds[b.user_id] = credentials(app, db.session.get(User, b.user_id))
     for p in newcomers:
-        creds[p.id] = _credentials(app, p)
+        creds[p.id] = credentials(app, p)
     jobs = [(server, f"/training/bookings/{b.id}/cancel", creds[b.user_id]) for b in confirmed[:6]]
     jobs += [(server, f"/training/sessions/{s.id}/book", creds[p.id]) for p in newcomers]
     # The first waiting people try to accept at once (most before any offer exists: refused politely).
