@@ -311,3 +311,25 @@ def test_list_and_register_queries_do_not_grow_with_the_data(app, client, traine
         make_booking(make_session(trainers=[trainer], starts_in=dt.timedelta(days=10 + i)))
     many = (_queries(app, client, "/training/sessions"), _queries(app, client, f"/training/sessions/{s.id}/register"))
     assert many == few
+
+
+def test_the_list_shows_and_sorts_sessions_on_the_autumn_clock_change_night(client, volunteer, trainer, monkeypatch):
+    course = make_course("Night-time economy walkabout")
+    for time in (dt.time(2, 0), dt.time(0, 45), dt.time(1, 30)):
+        starts = svc.local_to_utc(dt.date(2026, 10, 25), time)
+        s = make_session(course, trainers=[trainer])
+        s.starts_at, s.ends_at = starts, starts + dt.timedelta(hours=1)
+        s.booking_opens_at, s.booking_closes_at = starts - dt.timedelta(days=2), starts
+        s.cancellation_cutoff_at = starts - dt.timedelta(hours=1)
+    db.session.commit()
+    sign_in_as(client, volunteer)
+    monkeypatch.setattr(svc, "utcnow", lambda: dt.datetime(2026, 10, 20, tzinfo=dt.UTC))  # the week before
+    page = _text(client.get("/training/sessions?month=2026-10"))
+    assert "3 upcoming sessions" in page
+    assert page.index("12:45am to 1:45am") < page.index("1:30am (BST) to 1:30am (GMT)") < page.index("2am to 3am")
+
+
+def test_jobs_command_runs_the_training_jobs(runner, app):
+    result = runner.invoke(args=["jobs", "run"])
+    assert "lapse waitlist offers: 0 offers lapsed" in result.output
+    assert "training reminders: 0 reminders queued" in result.output

@@ -557,3 +557,15 @@ def training_panel():
         if current_user.has_role(Role.TRAINER) else []
     return {"next": min(bookings, key=lambda b: b.session.starts_at) if bookings else None,
             "teaching": teaching[:3]}
+
+
+@bp.app_template_filter("time_range")
+def time_range(starts_at, ends_at) -> str:
+    """"6pm to 8:30pm"; across a clock change both ends say which time: "1:30am (BST) to 1:30am (GMT)"."""
+    start, end = training_service.utc_to_local(starts_at), training_service.utc_to_local(ends_at)
+    first, last = format_local(starts_at, "time"), format_local(ends_at, "time")
+    if start.utcoffset() != end.utcoffset():
+        first, last = f"{first} ({start.tzname()})", f"{last} ({end.tzname()})"
+    if start.date() != end.date():
+        last += " on " + format_local(ends_at, "date")
+    return f"{first} to {last}"
