@@ -13,7 +13,13 @@ from tests.smtp import SmtpSink
 from volunteer_hub import create_app
 from volunteer_hub.models import db
 
-pytest_plugins = ["tests.factories", "tests.factories_certificates", "tests.factories_equipment"]
+pytest_plugins = [
+    "tests.factories",
+    "tests.factories_training",
+    "tests.factories_certificates",
+    "tests.factories_equipment",
+    "tests.live_server",
+]
 
 
 def pytest_report_header(config):

@@ -68,6 +68,8 @@ class BaseConfig:
     VH_SET_PASSWORD_MAX_AGE = 14 * 24 * 3600
     VH_OUTBOX_MAX_ATTEMPTS = 10
     VH_PAGE_SIZE = 25
+    VH_OFFER_HOURS = 24  # how long a waitlist offer stays open (never past the session's booking close)
+    VH_REMINDER_HOURS = "48,2"  # reminders before a session, in hours (a session may set its own)
     # Argon2id at OWASP's minimum: 19 MiB, 2 passes, 1 lane.
     VH_ARGON2_MEMORY_KIB = 19 * 1024
     VH_ARGON2_TIME_COST = 2

@@ -105,3 +105,36 @@ def get_place_or_404(place_id: int) -> Place:
 
 def get_asset_or_404(asset_id: int) -> Asset:
     return db.get_or_404(Asset, asset_id)
+# --- training ------------------------------------------------------------------------------
+def can_take_register(user: User, training_session) -> bool:
+    """The session's trainers and staff may take its register."""
+    return is_staff(user) or any(t.id == user.id for t in training_session.trainers)
+
+
+def get_session_or_404(session_id: int):
+    from volunteer_hub.models import TrainingSession
+
+    return db.get_or_404(TrainingSession, session_id)
+
+
+def get_register_session_or_404(session_id: int, user: User):
+    training_session = get_session_or_404(session_id)
+    if not can_take_register(user, training_session):
+        abort(403)
+    return training_session
+
+
+def get_own_booking_or_404(booking_id: int, user: User):
+    """A booking its owner or staff may act on."""
+    from volunteer_hub.models import Booking
+
+    booking = db.get_or_404(Booking, booking_id)
+    if booking.user_id != user.id and not is_staff(user):
+        abort(403)
+    return booking
+
+
+def get_course_or_404(course_id: int):
+    from volunteer_hub.models import Course
+
+    return db.get_or_404(Course, course_id)

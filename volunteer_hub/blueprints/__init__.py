@@ -4,11 +4,13 @@ from volunteer_hub.blueprints.certificates import bp as certificates_bp
 from volunteer_hub.blueprints.equipment import bp as equipment_bp
 from volunteer_hub.blueprints.main import bp as main_bp
 from volunteer_hub.blueprints.people import bp as people_bp
+from volunteer_hub.blueprints.training import bp as training_bp
 
 BLUEPRINTS = [
     (main_bp, None),
     (auth_bp, "/auth"),
     (people_bp, None),
+    (training_bp, "/training"),
     (certificates_bp, None),
     (equipment_bp, None),
 ]

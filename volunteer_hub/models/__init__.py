@@ -16,6 +16,7 @@ from volunteer_hub.models.training import (  # noqa: F401
     AttendanceStatus,
     Booking,
     BookingStatus,
+    CalendarFeed,
     Course,
     SessionStatus,
     TrainingSession,

@@ -75,6 +75,8 @@ class TrainingSession(db.Model):
         enum_column(SessionStatus, "session_status"), default=SessionStatus.SCHEDULED, index=True
     )
     notes: Mapped[str] = mapped_column(Text, default="")  # for attendees: what to bring, access...
+    # Hours before the start at which reminders go out, e.g. "48,2"; None = the site default.
+    reminder_hours: Mapped[str | None] = mapped_column(String(40))
     cancelled_at: Mapped[dt.datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     finalised_at: Mapped[dt.datetime | None]
@@ -207,3 +209,15 @@ class AttendanceCorrection(db.Model):
 
     attendance: Mapped[Attendance] = relationship(back_populates="corrections")
     corrected_by: Mapped[User | None] = relationship()
+
+
+class CalendarFeed(db.Model):
+    """A person's private calendar-feed token (reset by making a new one)."""
+
+    __tablename__ = "calendar_feeds"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

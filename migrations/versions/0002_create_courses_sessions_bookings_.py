@@ -1,8 +1,8 @@
-"""Create courses, sessions, bookings and attendance
+"""Create courses, sessions, bookings, attendance and calendar feeds
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 08:38:12.972567
+Create Date: 2026-11-28 08:40:38.068466
 
 """
 from alembic import op
@@ -37,6 +37,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_courses')),
     sa.UniqueConstraint('title', name=op.f('uq_courses_title'))
     )
+    op.create_table('calendar_feeds',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('created_at', volunteer_hub.models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_calendar_feeds_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_calendar_feeds')),
+    sa.UniqueConstraint('token', name=op.f('uq_calendar_feeds_token'))
+    )
     op.create_table('training_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
@@ -50,6 +58,7 @@ def upgrade():
     sa.Column('cancellation_cutoff_at', volunteer_hub.models.base.UTCDateTime(), nullable=False),
     sa.Column('status', sa.Enum('scheduled', 'cancelled', 'completed', name='session_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('reminder_hours', sa.String(length=40), nullable=True),
     sa.Column('cancelled_at', volunteer_hub.models.base.UTCDateTime(), nullable=True),
     sa.Column('cancel_reason', sa.String(length=500), nullable=True),
     sa.Column('finalised_at', volunteer_hub.models.base.UTCDateTime(), nullable=True),
@@ -167,4 +176,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_training_sessions_course_id'))
 
     op.drop_table('training_sessions')
+    op.drop_table('calendar_feeds')
     op.drop_table('courses')

@@ -1,0 +1,882 @@
+"""Training: courses, sessions, booking with a fair waitlist, calendar invitations, reminders
+and the trainer's register.
+
+Every function that counts places locks the session row first (`_lock_session`): SELECT ...
+FOR UPDATE on PostgreSQL; on SQLite the writing transaction already began with BEGIN
+IMMEDIATE. Promotion from the waitlist (`fill_places`) runs in the same transaction as the
+change that freed the place. Functions flush, never commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from volunteer_hub.jobs import job
+from volunteer_hub.models import (
+    Attendance,
+    AttendanceCorrection,
+    AttendanceStatus,
+    Booking,
+    BookingStatus,
+    CalendarFeed,
+    Course,
+    Role,
+    SessionStatus,
+    TrainingSession,
+    User,
+    UserRole,
+    db,
+    utcnow,
+)
+from volunteer_hub.services import calendar as calendar_service
+from volunteer_hub.services.errors import Conflict, NotAllowed, ValidationFailed
+from volunteer_hub.services.outbox import queue_email
+from volunteer_hub.urls import external_url
+
+HOLDING = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)  # statuses that hold a place
+WAITING = (BookingStatus.WAITLISTED, BookingStatus.OFFERED)  # statuses in the queue
+ACTIVE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.OFFERED)
+ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["VH_TIMEZONE"])
+
+
+# --- local time ----------------------------------------------------------------------------
+def local_to_utc(day: dt.date, time: dt.time, field: str = "start_time") -> dt.datetime:
+    """A wall-clock time in Europe/London as aware UTC.
+
+    A time that does not exist (the hour skipped when the clocks go forward) is refused; a
+    time that happens twice (when the clocks go back) means the first one, in summer time.
+    """
+    tz = _tz()
+    naive = dt.datetime.combine(day, time)
+    local = naive.replace(tzinfo=tz, fold=0)
+    round_trip = local.astimezone(dt.UTC).astimezone(tz)
+    if round_trip.replace(tzinfo=None) != naive:
+        raise ValidationFailed(
+            f"{time:%H:%M} does not exist on {day:%-d %B %Y}: the clocks go forward that night. Choose another time.",
+            field,
+        )
+    return local.astimezone(dt.UTC)
+
+
+def utc_to_local(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(_tz())
+
+
+# --- courses -------------------------------------------------------------------------------
+COURSE_FIELDS = ("title", "summary", "description", "duration_minutes", "audience", "validity_months",
+                 "prerequisite_id", "is_active")
+
+
+def save_course(course: Course | None, **values) -> Course:
+    """Create a course (course=None) or change one."""
+    course = course or Course()
+    title = (values.get("title") or "").strip()
+    if not title:
+        raise ValidationFailed("Enter the course title.", "title")
+    clash = db.session.scalar(select(Course).where(func.lower(Course.title) == title.lower(), Course.id != (course.id or 0)))
+    if clash is not None:
+        raise Conflict(f"There is already a course called {clash.title}.", "title")
+    prerequisite_id = values.get("prerequisite_id")
+    if prerequisite_id is not None:
+        if course.id is not None and prerequisite_id == course.id:
+            raise ValidationFailed("A course cannot be its own prerequisite.", "prerequisite_id")
+        if db.session.get(Course, prerequisite_id) is None:
+            raise ValidationFailed("Choose a prerequisite from the list.", "prerequisite_id")
+    for key in COURSE_FIELDS:
+        if key in values:
+            value = values[key]
+            setattr(course, key, value.strip() if isinstance(value, str) else value)
+    course.title = title
+    if course.id is None:
+        db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def list_courses(include_retired: bool = True) -> list[Course]:
+    stmt = select(Course).options(selectinload(Course.prerequisite)).order_by(Course.is_active.desc(), Course.title)
+    if not include_retired:
+        stmt = stmt.where(Course.is_active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+# --- sessions ------------------------------------------------------------------------------
+@dataclass
+class SessionValues:
+    course: Course
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str | None
+    online_url: str | None
+    capacity: int
+    trainers: list[User]
+    booking_opens_at: dt.datetime | None = None
+    booking_closes_at: dt.datetime | None = None
+    cancellation_cutoff_at: dt.datetime | None = None
+    notes: str = ""
+    reminder_hours: str | None = None
+
+
+def _check_session_values(v: SessionValues) -> None:
+    if v.ends_at <= v.starts_at:
+        raise ValidationFailed("The session must end after it starts.", "end_time")
+    if not (v.place or "").strip() and not (v.online_url or "").strip():
+        raise ValidationFailed("Give a place (address) or an online link.", "place")
+    if v.capacity is None or v.capacity < 1:
+        raise ValidationFailed("Capacity must be at least 1.", "capacity")
+    if not v.trainers:
+        raise ValidationFailed("Choose at least one trainer.", "trainer_ids")
+    for person in v.trainers:
+        if not person.has_role(Role.TRAINER):
+            raise ValidationFailed(f"{person.name} is not a trainer.", "trainer_ids")
+    opens = v.booking_opens_at
+    closes = v.booking_closes_at or v.starts_at
+    if opens is not None and closes <= opens:
+        raise ValidationFailed("Booking must close after it opens.", "booking_closes")
+    if closes > v.starts_at:
+        raise ValidationFailed("Booking must close by the time the session starts.", "booking_closes")
+    if v.reminder_hours:
+        parse_reminder_hours(v.reminder_hours, field="reminder_hours")
+
+
+def parse_reminder_hours(text: str, field: str | None = None) -> list[int]:
+    try:
+        hours = sorted({int(part) for part in text.replace(" ", "").split(",") if part}, reverse=True)
+    except ValueError:
+        raise ValidationFailed("Reminders: whole numbers of hours, separated by commas (e.g. 48,2).", field) from None
+    if any(h <= 0 or h > 24 * 60 for h in hours):
+        raise ValidationFailed("Reminders must be between 1 and 1440 hours before the start.", field)
+    return hours
+
+
+def _apply_session_values(session: TrainingSession, v: SessionValues) -> None:
+    session.course = v.course
+    session.starts_at = v.starts_at
+    session.ends_at = v.ends_at
+    session.place = (v.place or "").strip() or None
+    session.online_url = (v.online_url or "").strip() or None
+    session.trainers = list(v.trainers)
+    session.booking_closes_at = v.booking_closes_at or v.starts_at
+    session.booking_opens_at = v.booking_opens_at or min(utcnow(), session.booking_closes_at - dt.timedelta(minutes=1))
+    session.cancellation_cutoff_at = v.cancellation_cutoff_at or (v.starts_at - dt.timedelta(hours=24))
+    session.notes = (v.notes or "").strip()
+    session.reminder_hours = (v.reminder_hours or "").strip() or None
+
+
+def create_session(v: SessionValues) -> TrainingSession:
+    """Schedule a new session of a course."""
+    _check_session_values(v)
+    session = TrainingSession(capacity=v.capacity, status=SessionStatus.SCHEDULED)
+    _apply_session_values(session, v)
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def update_session(session: TrainingSession, v: SessionValues) -> None:
+    """Change a session; everyone booked or waiting hears about a change of time or place."""
+    _lock_session(session)
+    if session.status is not SessionStatus.SCHEDULED:
+        raise Conflict("Only a scheduled session can be changed.")
+    _check_session_values(v)
+    moved = (session.starts_at, session.ends_at, session.place, session.online_url) != (
+        v.starts_at, v.ends_at, (v.place or "").strip() or None, (v.online_url or "").strip() or None)
+    _apply_session_values(session, v)
+    change_capacity(session, v.capacity)
+    if moved:
+        stamp = secrets.token_hex(4)
+        for booking in _bookings(session, ACTIVE):
+            attachments = [calendar_service.invitation(booking)] if booking.status is BookingStatus.CONFIRMED else []
+            _email(booking, f"updated:{stamp}", "Changed: ", "training_session_changed", attachments)
+    db.session.flush()
+
+
+def copy_session(source: TrainingSession, new_day: dt.date) -> TrainingSession:
+    """A new session like `source` on another day, same local times and booking offsets."""
+    start_local = utc_to_local(source.starts_at)
+    end_local = utc_to_local(source.ends_at)
+    starts_at = local_to_utc(new_day, start_local.time(), "new_date")
+    end_day = new_day + (end_local.date() - start_local.date())
+    ends_at = local_to_utc(end_day, end_local.time(), "new_date")
+    shift = starts_at - source.starts_at
+    closes = source.booking_closes_at + shift
+    opens = min(utcnow(), closes - dt.timedelta(minutes=1))
+    return create_session(SessionValues(
+        course=source.course, starts_at=starts_at, ends_at=ends_at, place=source.place, online_url=source.online_url,
+        capacity=source.capacity, trainers=list(source.trainers), booking_opens_at=opens, booking_closes_at=closes,
+        cancellation_cutoff_at=source.cancellation_cutoff_at + shift, notes=source.notes,
+        reminder_hours=source.reminder_hours,
+    ))
+
+
+def cancel_session(session: TrainingSession, reason: str, by: User) -> int:
+    """Cancel a session and tell everyone booked or waiting. Returns how many were told."""
+    _lock_session(session)
+    if session.status is SessionStatus.CANCELLED:
+        raise Conflict("This session is already cancelled.")
+    if session.is_finalised:
+        raise Conflict("This session's register is finalised; it cannot be cancelled.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Say why the session is cancelled (people will see this).", "reason")
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = utcnow()
+    session.cancel_reason = reason[:500]
+    told = 0
+    for booking in _bookings(session, ACTIVE):
+        was_confirmed = booking.status is BookingStatus.CONFIRMED
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = utcnow()
+        booking.cancelled_by_id = by.id
+        attachments = [calendar_service.cancellation(booking)] if was_confirmed else []
+        _email(booking, "session_cancelled", "Cancelled: ", "training_session_cancelled", attachments,
+               was_confirmed=was_confirmed)
+        told += 1
+    db.session.flush()
+    return told
+
+
+# --- queries for pages ---------------------------------------------------------------------
+@dataclass
+class SessionFilter:
+    course_id: int | None = None
+    month: dt.date | None = None  # first day of the month, local
+    place: str = ""
+
+
+def upcoming_sessions_query(f: SessionFilter):
+    now = utcnow()
+    stmt = (
+        select(TrainingSession)
+        .where(TrainingSession.ends_at > now, TrainingSession.status != SessionStatus.CANCELLED)
+        .options(selectinload(TrainingSession.course), selectinload(TrainingSession.trainers))
+        .order_by(TrainingSession.starts_at, TrainingSession.id)
+    )
+    if f.course_id:
+        stmt = stmt.where(TrainingSession.course_id == f.course_id)
+    if f.month:
+        first = f.month.replace(day=1)
+        nxt = (first + dt.timedelta(days=32)).replace(day=1)
+        stmt = stmt.where(TrainingSession.starts_at >= local_to_utc(first, dt.time(0)),
+                          TrainingSession.starts_at < local_to_utc(nxt, dt.time(0)))
+    if f.place:
+        stmt = stmt.where(func.lower(TrainingSession.place).like(f"%{f.place.strip().lower()}%"))
+    return stmt
+
+
+def place_counts(session_ids) -> dict[int, tuple[int, int]]:
+    """{session id: (places held, people waiting)} in one query."""
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Booking.session_id, Booking.status, func.count())
+        .where(Booking.session_id.in_(ids), Booking.status.in_(ACTIVE))
+        .group_by(Booking.session_id, Booking.status)
+    )
+    out = {i: [0, 0] for i in ids}
+    for session_id, status, n in rows:
+        if status in HOLDING:
+            out[session_id][0] += n
+        if status is BookingStatus.WAITLISTED:
+            out[session_id][1] += n
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def known_places() -> list[str]:
+    return list(db.session.scalars(
+        select(TrainingSession.place).where(TrainingSession.place.is_not(None), TrainingSession.ends_at > utcnow())
+        .distinct().order_by(TrainingSession.place)
+    ))
+
+
+def active_booking(session: TrainingSession, user: User) -> Booking | None:
+    return db.session.scalar(select(Booking).where(
+        Booking.session_id == session.id, Booking.user_id == user.id, Booking.status.in_(ACTIVE)))
+
+
+def waitlist_position(booking: Booking) -> int | None:
+    """1 for the first in line (offers and waiting both count), None if not in the queue."""
+    if booking.status not in WAITING:
+        return None
+    ahead = db.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.session_id == booking.session_id, Booking.status.in_(WAITING),
+        Booking.queue_number < booking.queue_number))
+    return ahead + 1
+
+
+def session_bookings(session: TrainingSession, statuses=ACTIVE) -> list[Booking]:
+    return list(db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, Booking.status.in_(statuses))
+        .options(selectinload(Booking.user).selectinload(User.organisation))
+        .order_by(Booking.queue_number)))
+
+
+def my_active_bookings(user: User, session_ids) -> dict[int, Booking]:
+    """{session id: the person's active booking} for the sessions on a page."""
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    return {b.session_id: b for b in db.session.scalars(select(Booking).where(
+        Booking.user_id == user.id, Booking.session_id.in_(ids), Booking.status.in_(ACTIVE)))}
+
+
+def my_bookings(user: User) -> list[Booking]:
+    return list(db.session.scalars(
+        select(Booking).join(Booking.session).where(Booking.user_id == user.id)
+        .options(selectinload(Booking.session).selectinload(TrainingSession.course))
+        .order_by(TrainingSession.starts_at.desc(), Booking.id.desc())))
+
+
+def my_attendance(user: User) -> dict[int, Attendance]:
+    rows = db.session.scalars(select(Attendance).where(Attendance.user_id == user.id))
+    return {a.session_id: a for a in rows}
+
+
+def trainer_sessions(user: User) -> list[TrainingSession]:
+    from volunteer_hub.models import session_trainers
+
+    return list(db.session.scalars(
+        select(TrainingSession).join(session_trainers, session_trainers.c.session_id == TrainingSession.id)
+        .where(session_trainers.c.user_id == user.id,
+               TrainingSession.starts_at > utcnow() - dt.timedelta(days=60))
+        .options(selectinload(TrainingSession.course))
+        .order_by(TrainingSession.starts_at)))
+
+
+def is_trainer_of(user: User, session: TrainingSession) -> bool:
+    return any(t.id == user.id for t in session.trainers)
+
+
+# --- booking -------------------------------------------------------------------------------
+def _lock_session(session: TrainingSession) -> TrainingSession:
+    """Hold the session's row lock until the transaction ends, and see its latest state."""
+    locked = db.session.scalars(
+        select(TrainingSession).where(TrainingSession.id == session.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return locked
+
+
+def _bookings(session: TrainingSession, statuses) -> list[Booking]:
+    return list(db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, Booking.status.in_(statuses))
+        .options(selectinload(Booking.user))
+        .order_by(Booking.queue_number).execution_options(populate_existing=True)))
+
+
+def _count(session: TrainingSession, statuses) -> int:
+    return db.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.session_id == session.id, Booking.status.in_(statuses)))
+
+
+def has_completed_prerequisite(user: User, course: Course) -> bool:
+    """Whether the person has done the course's prerequisite: a current certificate for it, or,
+    for a prerequisite that gives no certificate, attendance (present or late) at a finalised session."""
+    if course.prerequisite_id is None:
+        return True
+    prerequisite = course.prerequisite
+    if prerequisite.gives_certificate:
+        from volunteer_hub.services.certificates import has_current_certificate
+
+        return has_current_certificate(user, prerequisite)
+    return db.session.scalar(
+        select(func.count()).select_from(Attendance).join(Attendance.session).where(
+            Attendance.user_id == user.id,
+            TrainingSession.course_id == course.prerequisite_id,
+            TrainingSession.finalised_at.is_not(None),
+            Attendance.status.in_((AttendanceStatus.PRESENT, AttendanceStatus.LATE)),
+        )
+    ) > 0
+
+
+def _overlapping(session: TrainingSession, user: User) -> Booking | None:
+    return db.session.scalar(
+        select(Booking).join(Booking.session).where(
+            Booking.user_id == user.id, Booking.status.in_(ACTIVE), Booking.session_id != session.id,
+            TrainingSession.status != SessionStatus.CANCELLED,
+            TrainingSession.starts_at < session.ends_at, TrainingSession.ends_at > session.starts_at,
+        ).options(selectinload(Booking.session).selectinload(TrainingSession.course)).limit(1))
+
+
+def check_can_book(session: TrainingSession, user: User, by_coordinator: bool = False) -> None:
+    """Raise the reason this person cannot book this session now (nothing if they can)."""
+    now = utcnow()
+    if session.status is SessionStatus.CANCELLED:
+        raise Conflict("This session has been cancelled.")
+    if session.status is SessionStatus.COMPLETED or session.starts_at <= now:
+        raise Conflict("This session has already started or finished.")
+    if not by_coordinator:
+        if now < session.booking_opens_at:
+            raise Conflict(f"Booking for this session opens on {_fmt(session.booking_opens_at)}.")
+        if now >= session.booking_closes_at:
+            raise Conflict("Booking for this session has closed.")
+    existing = active_booking(session, user)
+    if existing is not None:
+        if existing.status is BookingStatus.CONFIRMED:
+            raise Conflict("You are already booked on this session." if not by_coordinator
+                           else f"{user.name} is already booked on this session.")
+        raise Conflict("You are already on the waitlist for this session." if not by_coordinator
+                       else f"{user.name} is already on the waitlist for this session.")
+    if not has_completed_prerequisite(user, session.course):
+        raise NotAllowed(f"You need to complete {session.course.prerequisite.title} before booking this course.")
+    clash = _overlapping(session, user)
+    if clash is not None:
+        raise Conflict(
+            f"This overlaps another of your bookings: {clash.session.course.title} on {_fmt(clash.session.starts_at)}."
+        )
+
+
+def _fmt(value: dt.datetime) -> str:
+    from volunteer_hub.templating import format_local
+
+    return format_local(value)
+
+
+def book_session(session: TrainingSession, user: User, by: User | None = None) -> Booking:
+    """Book a place, or a place on the waitlist if the session is full. One step, under the lock."""
+    if not user.is_confirmed and by is None:
+        raise NotAllowed("Confirm your email address before booking training.")
+    session = _lock_session(session)
+    by_coordinator = by is not None and by.id != user.id
+    check_can_book(session, user, by_coordinator=by_coordinator)
+    held = _count(session, HOLDING)
+    waiting = _count(session, (BookingStatus.WAITLISTED,))
+    queue_number = (db.session.scalar(select(func.max(Booking.queue_number)).where(Booking.session_id == session.id))
+                    or 0) + 1
+    confirmed = held < session.capacity and waiting == 0
+    booking = Booking(session_id=session.id, user_id=user.id, queue_number=queue_number,
+                      status=BookingStatus.CONFIRMED if confirmed else BookingStatus.WAITLISTED,
+                      confirmed_at=utcnow() if confirmed else None, booked_by_id=(by or user).id)
+    db.session.add(booking)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("You are already booked on this session.") from None
+    if confirmed:
+        _email_confirmed(booking)
+    else:
+        _email(booking, "waitlisted", "Waitlist: ", "training_waitlisted", position=waitlist_position(booking))
+    return booking
+
+
+def cancel_booking(booking: Booking, by: User) -> Booking:
+    """Cancel a booking or leave the waitlist. After the cut-off it is taken but marked late.
+    A freed place goes to the first person waiting, in this transaction."""
+    session = _lock_session(booking.session)
+    db.session.refresh(booking)
+    if booking.status not in ACTIVE:
+        raise Conflict("This booking is already cancelled.")
+    if session.starts_at <= utcnow():
+        raise Conflict("This session has already started; it can no longer be cancelled here.")
+    was = booking.status
+    now = utcnow()
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    booking.cancelled_by_id = by.id
+    booking.is_late_cancellation = was is BookingStatus.CONFIRMED and now > session.cancellation_cutoff_at
+    db.session.flush()
+    if was is BookingStatus.CONFIRMED:
+        _email(booking, "cancelled", "Cancelled: ", "training_booking_cancelled",
+               [calendar_service.cancellation(booking)], by_someone_else=by.id != booking.user_id)
+    if was in HOLDING:
+        fill_places(session)
+    return booking
+
+
+def move_booking(booking: Booking, target: TrainingSession, by: User) -> Booking:
+    """Move someone to another session of the same course (a coordinator's action)."""
+    if target.id == booking.session_id:
+        raise ValidationFailed("Choose a different session.", "session_id")
+    if target.course_id != booking.session.course_id:
+        raise ValidationFailed("Choose a session of the same course.", "session_id")
+    user = booking.user
+    # Lock both sessions in id order so two moves the other way round cannot deadlock.
+    first, second = sorted((booking.session, target), key=lambda s: s.id)
+    _lock_session(first)
+    _lock_session(second)
+    cancel_booking(booking, by=by)  # if the new booking is refused, the caller rolls this back
+    return book_session(target, user, by=by)
+
+
+def fill_places(session: TrainingSession) -> list[Booking]:
+    """Offer free places to the first people waiting. The caller holds the session lock."""
+    now = utcnow()
+    if session.status is not SessionStatus.SCHEDULED or now >= session.booking_closes_at:
+        return []
+    offered = []
+    free = session.capacity - _count(session, HOLDING)
+    if free <= 0:
+        return []
+    for booking in _bookings(session, (BookingStatus.WAITLISTED,))[:free]:
+        booking.status = BookingStatus.OFFERED
+        booking.offered_at = now
+        booking.offer_expires_at = min(now + dt.timedelta(hours=current_app.config["VH_OFFER_HOURS"]),
+                                       session.booking_closes_at)
+        offered.append(booking)
+        db.session.flush()
+        _email(booking, "offer", "A place for you: ", "training_offer",
+               offer_url=external_url("training.booking_offer", booking_id=booking.id))
+    db.session.flush()
+    return offered
+
+
+def accept_offer(booking: Booking) -> Booking:
+    session = _lock_session(booking.session)
+    db.session.refresh(booking)
+    if booking.status is BookingStatus.CONFIRMED:
+        raise Conflict("You have already accepted this place.")
+    if booking.status is not BookingStatus.OFFERED:
+        raise Conflict("There is no offer to accept on this booking.")
+    if booking.offer_expires_at <= utcnow():
+        lapse_offers(session)
+        raise Conflict("Sorry, this offer has lapsed: the place has gone to the next person.")
+    booking.status = BookingStatus.CONFIRMED
+    booking.confirmed_at = utcnow()
+    db.session.flush()
+    _email_confirmed(booking)
+    return booking
+
+
+def decline_offer(booking: Booking) -> Booking:
+    session = _lock_session(booking.session)
+    db.session.refresh(booking)
+    if booking.status is not BookingStatus.OFFERED:
+        raise Conflict("There is no offer to decline on this booking.")
+    booking.status = BookingStatus.DECLINED
+    booking.cancelled_at = utcnow()
+    db.session.flush()
+    fill_places(session)
+    return booking
+
+
+def lapse_offers(session: TrainingSession) -> int:
+    """Offers past their deadline lapse; their places go to the next in line. Takes the lock."""
+    session = _lock_session(session)
+    expired = [b for b in _bookings(session, (BookingStatus.OFFERED,)) if b.offer_expires_at <= utcnow()]
+    for booking in expired:
+        booking.status = BookingStatus.LAPSED
+        db.session.flush()
+        _email(booking, "lapsed", "Offer lapsed: ", "training_offer_lapsed")
+    if expired:
+        fill_places(session)
+    return len(expired)
+
+
+def has_expired_offers(session: TrainingSession) -> bool:
+    return db.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.session_id == session.id, Booking.status == BookingStatus.OFFERED,
+        Booking.offer_expires_at <= utcnow())) > 0
+
+
+@job("lapse waitlist offers")
+def lapse_offers_job() -> str:
+    ids = list(db.session.scalars(select(Booking.session_id).where(
+        Booking.status == BookingStatus.OFFERED, Booking.offer_expires_at <= utcnow()).distinct()))
+    total = 0
+    for session_id in ids:
+        total += lapse_offers(db.session.get(TrainingSession, session_id))
+        db.session.commit()
+    return f"{total} offers lapsed in {len(ids)} sessions"
+
+
+def change_capacity(session: TrainingSession, capacity: int) -> list[Booking]:
+    """Raise or lower the places. Lower than those taken is refused; raising offers the new places."""
+    session = _lock_session(session)
+    taken = _count(session, HOLDING)
+    if capacity < 1:
+        raise ValidationFailed("Capacity must be at least 1.", "capacity")
+    if capacity < taken:
+        raise ValidationFailed(
+            f"{taken} places are booked or offered, so the capacity cannot go below {taken}. "
+            "Cancel or move people first.", "capacity")
+    session.capacity = capacity
+    db.session.flush()
+    return fill_places(session)
+
+
+# --- emails --------------------------------------------------------------------------------
+def _email(booking: Booking, kind: str, prefix: str, template: str, attachments=None, **ctx) -> None:
+    session = booking.session
+    queue_email(
+        key=f"booking:{booking.id}:{kind}",
+        recipient=booking.user.email,
+        subject=f"{prefix}{session.course.title}, {_fmt(session.starts_at)}",
+        template=template,
+        attachments=attachments,
+        booking=booking,
+        user=booking.user,
+        training_session=session,
+        session_url=external_url("training.session_detail", session_id=session.id),
+        **ctx,
+    )
+
+
+def _email_confirmed(booking: Booking) -> None:
+    _email(booking, "confirmed", "Booked: ", "training_booking_confirmed", [calendar_service.invitation(booking)])
+
+
+def reminder_hours_for(session: TrainingSession) -> list[int]:
+    text = session.reminder_hours or current_app.config["VH_REMINDER_HOURS"]
+    return parse_reminder_hours(text)
+
+
+def send_due_reminders(now: dt.datetime | None = None) -> int:
+    """Queue each due reminder once per booking per reminder (the outbox key makes it so),
+    never after the session has started, and not for a time before the person booked."""
+    now = now or utcnow()
+    horizon = now + dt.timedelta(hours=24 * 60)
+    bookings = db.session.scalars(
+        select(Booking).join(Booking.session).where(
+            Booking.status == BookingStatus.CONFIRMED, TrainingSession.status == SessionStatus.SCHEDULED,
+            TrainingSession.starts_at > now, TrainingSession.starts_at <= horizon)
+        .options(selectinload(Booking.session).selectinload(TrainingSession.course), selectinload(Booking.user)))
+    queued = 0
+    for booking in bookings:
+        hours = reminder_hours_for(booking.session)
+        due = [h for h in hours if booking.session.starts_at - dt.timedelta(hours=h) <= now
+               and (booking.confirmed_at or booking.created_at) < booking.session.starts_at - dt.timedelta(hours=h)]
+        if not due:
+            continue
+        h = min(due)  # only the nearest one: a reminder whose window has passed is never sent late
+        if queue_email(
+            key=f"reminder:booking:{booking.id}:{h}h",
+            recipient=booking.user.email,
+            subject=f"Reminder: {booking.session.course.title}, {_fmt(booking.session.starts_at)}",
+            template="training_reminder",
+            booking=booking, user=booking.user, training_session=booking.session, hours=h,
+            session_url=external_url("training.session_detail", session_id=booking.session_id),
+        ):
+            queued += 1
+    db.session.flush()
+    return queued
+
+
+@job("training reminders")
+def reminders_job() -> str:
+    return f"{send_due_reminders()} reminders queued"
+
+
+# --- calendar feed -------------------------------------------------------------------------
+def calendar_feed_token(user: User) -> str:
+    feed = db.session.get(CalendarFeed, user.id)
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(32))
+        db.session.add(feed)
+        db.session.flush()
+    return feed.token
+
+
+def reset_calendar_feed(user: User) -> str:
+    feed = db.session.get(CalendarFeed, user.id)
+    if feed is None:
+        return calendar_feed_token(user)
+    feed.token = secrets.token_urlsafe(32)
+    feed.created_at = utcnow()
+    db.session.flush()
+    return feed.token
+
+
+def calendar_feed_for_token(token: str) -> bytes | None:
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token)) if token else None
+    if feed is None or not feed.user.is_active:
+        return None
+    bookings = db.session.scalars(
+        select(Booking).join(Booking.session).where(
+            Booking.user_id == feed.user_id, Booking.status.in_((BookingStatus.CONFIRMED, BookingStatus.CANCELLED)),
+            TrainingSession.starts_at > utcnow() - dt.timedelta(days=90))
+        .options(selectinload(Booking.session).selectinload(TrainingSession.course),
+                 selectinload(Booking.session).selectinload(TrainingSession.trainers)))
+    return calendar_service.feed(list(bookings))
+
+
+# --- the register --------------------------------------------------------------------------
+@dataclass
+class RegisterRow:
+    user: User
+    booking: Booking | None
+    attendance: Attendance | None
+
+    @property
+    def status(self) -> AttendanceStatus | None:
+        return self.attendance.status if self.attendance else None
+
+
+def register_rows(session: TrainingSession) -> list[RegisterRow]:
+    """Everyone confirmed plus walk-ins, by name, with their mark if any."""
+    bookings = session_bookings(session, (BookingStatus.CONFIRMED,))
+    marks = {a.user_id: a for a in db.session.scalars(
+        select(Attendance).where(Attendance.session_id == session.id)
+        .options(selectinload(Attendance.user).selectinload(User.organisation), selectinload(Attendance.corrections)))}
+    rows = [RegisterRow(b.user, b, marks.pop(b.user_id, None)) for b in bookings]
+    rows += [RegisterRow(a.user, None, a) for a in marks.values()]
+    return sorted(rows, key=lambda r: (r.user.name.lower(), r.user.id))
+
+
+def late_cancellations(session: TrainingSession) -> list[Booking]:
+    return [b for b in session_bookings(session, (BookingStatus.CANCELLED,)) if b.is_late_cancellation]
+
+
+def _check_register_open(session: TrainingSession) -> None:
+    if session.status is SessionStatus.CANCELLED:
+        raise Conflict("This session was cancelled.")
+    if session.is_finalised:
+        raise Conflict("The register is finalised. A coordinator can correct a mark, with a reason.")
+
+
+def mark_attendance(session: TrainingSession, user: User, status: AttendanceStatus, by: User) -> Attendance:
+    """Record one person's mark (booked people only; walk-ins are added with add_walk_in)."""
+    _lock_session(session)
+    _check_register_open(session)
+    attendance = db.session.scalar(select(Attendance).where(
+        Attendance.session_id == session.id, Attendance.user_id == user.id))
+    if attendance is None:
+        booking = db.session.scalar(select(Booking).where(
+            Booking.session_id == session.id, Booking.user_id == user.id, Booking.status == BookingStatus.CONFIRMED))
+        if booking is None:
+            raise NotAllowed(f"{user.name} is not booked on this session. Add them as a walk-in.")
+        attendance = Attendance(session_id=session.id, user_id=user.id, booking_id=booking.id, status=status)
+        db.session.add(attendance)
+    attendance.status = status
+    attendance.marked_at = utcnow()
+    attendance.marked_by_id = by.id
+    db.session.flush()
+    return attendance
+
+
+def mark_everyone_present(session: TrainingSession, by: User) -> int:
+    """Mark everyone not yet marked as present. Returns how many were marked."""
+    n = 0
+    for row in register_rows(session):
+        if row.attendance is None:
+            mark_attendance(session, row.user, AttendanceStatus.PRESENT, by)
+            n += 1
+    return n
+
+
+def add_walk_in(session: TrainingSession, by: User, user: User | None = None, name: str = "", email: str = "") -> Attendance:
+    """Add someone who turned up without a booking: an existing person, or a new one by name and
+    email (they are invited to set a password). They are marked present."""
+    from volunteer_hub.services.auth import normalise_email
+    from volunteer_hub.services.people import invite_person
+
+    _lock_session(session)
+    _check_register_open(session)
+    if user is None:
+        email = normalise_email((email or "").strip())
+        if not email or "@" not in email:
+            raise ValidationFailed("Enter their email address.", "email")
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            name = (name or "").strip()
+            if not name:
+                raise ValidationFailed("Enter their name: they are new to the site.", "name")
+            user = User(name=name[:120], email=email)
+            user.role_rows = [UserRole(role=Role.VOLUNTEER)]
+            db.session.add(user)
+            db.session.flush()
+            invite_person(user, invited_by=by)
+    existing = db.session.scalar(select(Attendance).where(
+        Attendance.session_id == session.id, Attendance.user_id == user.id))
+    if existing is not None or db.session.scalar(select(Booking.id).where(
+            Booking.session_id == session.id, Booking.user_id == user.id, Booking.status == BookingStatus.CONFIRMED)):
+        raise Conflict(f"{user.name} is already on this register.", "email")
+    attendance = Attendance(session_id=session.id, user_id=user.id, status=AttendanceStatus.PRESENT,
+                            is_walk_in=True, marked_by_id=by.id)
+    db.session.add(attendance)
+    db.session.flush()
+    return attendance
+
+
+def finalise_register(session: TrainingSession, by: User) -> None:
+    """Lock the register, record who and when, and issue certificates."""
+    from volunteer_hub.services.certificates import sync_certificates_for_session
+
+    session = _lock_session(session)
+    _check_register_open(session)
+    if session.starts_at > utcnow():
+        raise Conflict("The register can be finalised once the session has started.")
+    unmarked = [r.user.name for r in register_rows(session) if r.attendance is None]
+    if unmarked:
+        raise ValidationFailed(f"Mark everyone first. Not marked: {', '.join(unmarked)}.")
+    session.finalised_at = utcnow()
+    session.finalised_by_id = by.id
+    session.status = SessionStatus.COMPLETED
+    db.session.flush()
+    sync_certificates_for_session(session, by=by)
+
+
+def correct_attendance(attendance: Attendance, status: AttendanceStatus, reason: str, by: User) -> AttendanceCorrection:
+    """A coordinator's change to a finalised register, kept in the history."""
+    from volunteer_hub.services.certificates import sync_certificates_for_session
+
+    session = _lock_session(attendance.session)
+    if not session.is_finalised:
+        raise Conflict("The register is not finalised yet: change the mark on the register.")
+    if not by.has_role(Role.COORDINATOR, Role.ADMIN):
+        raise NotAllowed("Only a coordinator can correct a finalised register.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Give a reason for the correction.", "reason")
+    if status is attendance.status:
+        raise ValidationFailed("That is already the mark.", "status")
+    correction = AttendanceCorrection(attendance=attendance, old_status=attendance.status, new_status=status,
+                                      reason=reason[:500], corrected_by_id=by.id)
+    attendance.status = status
+    attendance.marked_at = utcnow()
+    attendance.marked_by_id = by.id
+    db.session.add(correction)
+    db.session.flush()
+    sync_certificates_for_session(session, by=by)
+    return correction
+
+
+# --- attendance figures --------------------------------------------------------------------
+@dataclass
+class Rate:
+    label: str
+    attended: int
+    marked: int
+    session: TrainingSession | None = None
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.attended / self.marked) if self.marked else None
+
+
+def attendance_rates() -> tuple[list[Rate], list[Rate], list[tuple[User, int]]]:
+    """(per session, per course, no-shows per person) over finalised registers, in three queries."""
+    attended = func.sum(case((Attendance.status.in_(ATTENDED), 1), else_=0))
+    finalised = and_(TrainingSession.finalised_at.is_not(None))
+    per_session = db.session.execute(
+        select(TrainingSession, attended, func.count(Attendance.id))
+        .join(Attendance, Attendance.session_id == TrainingSession.id).where(finalised)
+        .group_by(TrainingSession.id).order_by(TrainingSession.starts_at.desc()).limit(100)
+        .options(selectinload(TrainingSession.course))).all()
+    per_course = db.session.execute(
+        select(Course.title, attended, func.count(Attendance.id))
+        .join(TrainingSession, TrainingSession.course_id == Course.id)
+        .join(Attendance, Attendance.session_id == TrainingSession.id).where(finalised)
+        .group_by(Course.id, Course.title).order_by(Course.title)).all()
+    no_shows = db.session.execute(
+        select(User, func.count(Attendance.id)).join(Attendance, Attendance.user_id == User.id)
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .where(finalised, Attendance.status == AttendanceStatus.ABSENT)
+        .group_by(User.id).order_by(func.count(Attendance.id).desc(), User.name).limit(100)).all()
+    return (
+        [Rate(f"{s.course.title}", a or 0, m, s) for s, a, m in per_session],
+        [Rate(t, a or 0, m) for t, a, m in per_course],
+        [(u, n) for u, n in no_shows],
+    )
