@@ -75,6 +75,9 @@ class BaseConfig:
     VH_SIGN_IN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
     VH_SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
     VH_PUBLIC_FORM_LIMIT = "10 per 5 minutes"
+    # Benchmarks and the query-count test: count SQL statements per request and answer with
+    # an X-Query-Count header. Off in normal running.
+    VH_COUNT_QUERIES = False
 
 
 class DevelopmentConfig(BaseConfig):
