@@ -27,7 +27,7 @@ from volunteer_hub.models import db, utcnow
 # What scale 1 means; scale N is N times each. Areas read their own line.
 SCALE_1 = {
     "people": 1_000,
-    "organisations": 60,
+    "organisations": 60,  # at most 300 (a_people.MAX_ORGANISATIONS): a town has only so many partners
     "sessions": 200,
     "bookings": 5_000,
     "stock_movements": 10_000,

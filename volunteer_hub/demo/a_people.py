@@ -66,6 +66,8 @@ def seed() -> None:
 
 # --- generated data for the benchmark (`flask demo seed --scale N`) -----------------------
 GENERATED_EMAIL_DOMAIN = "people.example.net"
+# People grow with the scale; partner organisations stop at what a town could have.
+MAX_ORGANISATIONS = 300
 _VENUE_PATTERNS = ("The {last} Arms", "The {colour} Lion", "{last}'s Bar", "Club {word}", "The {word} Rooms",
                    "{last} Tap House", "The {colour} Horse", "{word} Lounge")
 _OTHER_KINDS = [(OrganisationKind.SPORTS_CLUB, "{town} {team}"), (OrganisationKind.YOUTH_SERVICE, "{town} Youth Club"),
@@ -133,7 +135,7 @@ def seed_scale(scale: int, progress) -> None:
     generated person can sign in with the demo password."""
     demo_orgs = {name for name, _kind in DEMO_ORGANISATIONS}
     org_count = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.name.not_in(demo_orgs)))
-    wanted_orgs = max(0, SCALE_1["organisations"] * scale - org_count)
+    wanted_orgs = max(0, min(SCALE_1["organisations"] * scale, MAX_ORGANISATIONS) - org_count)
     rng = random.Random(1000 + org_count)
     faker = fake(1000 + org_count)
     taken = {n.lower() for n in db.session.scalars(select(Organisation.name))}
