@@ -53,3 +53,12 @@ def test_a_coordinator_sees_the_people_pages_on_a_phone(phone_page):
     j.press(page, j.link(page, "Grace Adeyemi"))
     j.heading(page, "Grace Adeyemi")
     j.look(page, "person")
+
+
+def test_anyone_finds_the_accessibility_statement_in_the_footer_by_keyboard(page):
+    page.goto("/")
+    j.press(page, j.link(page, "Accessibility statement"), keyboard=True)
+    j.heading(page, "Accessibility statement")
+    j.see(page, "What we test, and how")
+    j.see(page, "Report a problem")
+    j.look(page, "accessibility")
