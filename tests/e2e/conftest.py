@@ -28,27 +28,32 @@ DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
 
+def _candidates() -> list[str | None]:
+    return [os.environ.get("VH_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")]
+
+
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("VH_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+    for candidate in _candidates():
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture(scope="package")
-def chromium_executable() -> str:
+def require_chromium() -> str:
+    """Debian's Chromium, or a clear stop: a failure in CI (CI=true), a skip on a developer's machine."""
     path = chromium_path()
     if path is None:
         message = ("Chromium was not found at /usr/bin/chromium (or VH_CHROMIUM, or on PATH): "
                    "the browser journeys need it. Install it with: apt-get install chromium")
-        if _in_ci():
+        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
             pytest.fail("CI: " + message, pytrace=False)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="package")
+def chromium_executable() -> str:
+    return require_chromium()
 
 
 @pytest.fixture(scope="package")
