@@ -84,6 +84,9 @@ class BaseConfig:
     VH_CERT_SUMMARY_DAYS = 60
     VH_VERIFY_LIMIT = "30 per minute"
     VH_VERIFY_NUMBER_LIMIT = "20 per 10 minutes"  # look-ups by the printed (sequential) number
+    # Benchmarks and the query-count test: count SQL statements per request and answer with
+    # an X-Query-Count header. Off in normal running.
+    VH_COUNT_QUERIES = False
 
 
 class DevelopmentConfig(BaseConfig):

@@ -1,9 +1,11 @@
-"""Per-request hooks: security headers (a strict CSP) and, in development, sending the outbox."""
+"""Per-request hooks: security headers (a strict CSP), in development sending the outbox, and
+(only with VH_COUNT_QUERIES) an X-Query-Count header for the benchmark and the query-count test."""
 from __future__ import annotations
 
 import logging
 
-from flask import current_app, request
+from flask import current_app, g, has_request_context, request
+from sqlalchemy import Engine, event
 
 from volunteer_hub.models import db
 
@@ -25,7 +27,27 @@ CSP = "; ".join(
 )
 
 
+def _count_query(conn, cursor, statement, parameters, context, executemany):
+    if has_request_context() and "vh_query_count" in g:
+        g.vh_query_count += 1
+
+
 def register(app) -> None:
+    if not event.contains(Engine, "before_cursor_execute", _count_query):
+        event.listen(Engine, "before_cursor_execute", _count_query)
+
+    @app.before_request
+    def start_counting_queries():
+        if current_app.config["VH_COUNT_QUERIES"]:
+            g.vh_query_count = 0
+
+    @app.after_request
+    def report_query_count(response):
+        # Queries made while a response streams (the CSV export) come after this and are not counted.
+        if "vh_query_count" in g:
+            response.headers["X-Query-Count"] = str(g.pop("vh_query_count"))
+        return response
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

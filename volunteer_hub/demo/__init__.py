@@ -1,7 +1,8 @@
 """Demo data for `make run`: idempotent, so running it again changes nothing.
 
 Each area has a module here with a `seed()` function that looks before it creates; they run
-in the order of their file names (a_people, b_training, ...).
+in the order of their file names (a_people, b_training, ...). A module may also define
+`seed_scale(scale, progress)` for the benchmark's generated data (see _scale.py).
 """
 from __future__ import annotations
 
@@ -11,6 +12,18 @@ import pkgutil
 from volunteer_hub.demo.a_people import DEMO_ACCOUNTS, DEMO_PASSWORD  # noqa: F401
 
 
+def _area_modules():
+    for name in sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")):
+        yield importlib.import_module(f"{__name__}.{name}")
+
+
 def seed_demo() -> None:
-    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-        importlib.import_module(f"{__name__}.{module}").seed()
+    for module in _area_modules():
+        module.seed()
+
+
+def seed_scale(scale: int, progress) -> None:
+    """Generated data for the benchmark: each area's `seed_scale(scale, progress)`, in order."""
+    for module in _area_modules():
+        if hasattr(module, "seed_scale"):
+            module.seed_scale(scale, progress)

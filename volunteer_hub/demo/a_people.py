@@ -1,8 +1,12 @@
 """Demo people and organisations."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+import random
 
+from sqlalchemy import func, select
+
+from volunteer_hub.demo._scale import SCALE_1, ascii_slug, fake, insert_batches, spread
 from volunteer_hub.models import Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
 from volunteer_hub.services.passwords import hash_password
 
@@ -58,3 +62,97 @@ def seed() -> None:
         _user(email, name, roles, org, password_hash)
     for i, (name, org) in enumerate(DEMO_VOLUNTEERS, start=1):
         _user(f"demo.volunteer{i}@example.org", name, (Role.VOLUNTEER,), org, password_hash)
+
+
+# --- generated data for the benchmark (`flask demo seed --scale N`) -----------------------
+GENERATED_EMAIL_DOMAIN = "people.example.net"
+# People grow with the scale; partner organisations stop at what a town could have.
+MAX_ORGANISATIONS = 300
+_VENUE_PATTERNS = ("The {last} Arms", "The {colour} Lion", "{last}'s Bar", "Club {word}", "The {word} Rooms",
+                   "{last} Tap House", "The {colour} Horse", "{word} Lounge")
+_OTHER_KINDS = [(OrganisationKind.SPORTS_CLUB, "{town} {team}"), (OrganisationKind.YOUTH_SERVICE, "{town} Youth Club"),
+                (OrganisationKind.STREET_PASTORS, "{town} Street Pastors"),
+                (OrganisationKind.AMBASSADORS, "{town} Ambassadors")]
+_TEAMS = ("Rovers", "United", "Athletic", "Harriers", "Rugby Club", "Netball Club", "Boxing Club", "Cricket Club")
+_COLOURS = ("Red", "White", "Black", "Golden", "Blue", "Green")
+_WORDS = ("Neon", "Velvet", "Echo", "Union", "Vault", "Loft", "Arches", "Basement", "Electric", "Corner", "Cellar",
+          "Wharf", "Mill", "Exchange", "Assembly", "Granary")
+
+
+def _organisation_names(faker, rng, count: int, taken: set[str]):
+    """Realistic partner names: mostly licensed venues, then clubs and local groups."""
+    made = 0
+    while made < count:
+        if rng.random() < 0.7:
+            kind = OrganisationKind.LICENSED_VENUE
+            name = rng.choice(_VENUE_PATTERNS).format(last=faker.last_name(), colour=rng.choice(_COLOURS),
+                                                      word=rng.choice(_WORDS))
+        else:
+            kind, pattern = rng.choice(_OTHER_KINDS)
+            name = pattern.format(town=faker.city(), team=rng.choice(_TEAMS))
+        if name.lower() in taken or len(name) > 120:
+            continue
+        taken.add(name.lower())
+        made += 1
+        yield {"name": name, "kind": kind, "created_at": spread(rng)}
+
+
+def _person(faker, rng, n: int, org_ids: list[int], password_hash: str) -> dict:
+    first, last = faker.first_name(), faker.last_name()
+    joined = spread(rng)
+    confirmed = rng.random() < 0.95
+    dbs_on = (joined + dt.timedelta(days=rng.randint(0, 300))).date() if rng.random() < 0.3 else None
+    return {
+        "name": f"{first} {last}",
+        "preferred_name": first[:3] if rng.random() < 0.05 and len(first) > 4 else None,
+        "email": f"{ascii_slug(first)}.{ascii_slug(last)}.{n}@{GENERATED_EMAIL_DOMAIN}",
+        "phone": faker.phone_number() if rng.random() < 0.7 else None,
+        "emergency_contact_name": faker.name() if rng.random() < 0.5 else None,
+        "emergency_contact_phone": faker.phone_number() if rng.random() < 0.5 else None,
+        "organisation_id": rng.choice(org_ids) if org_ids and rng.random() < 0.9 else None,
+        "password_hash": password_hash,
+        "is_active": rng.random() < 0.97,
+        "confirmed_at": joined + dt.timedelta(minutes=rng.randint(2, 600)) if confirmed else None,
+        "privacy_notice_version": "2026-11",
+        "privacy_accepted_at": joined,
+        "dbs_checked_on": dbs_on,
+        "dbs_renew_by": dbs_on.replace(year=dbs_on.year + 3) if dbs_on and not (dbs_on.month == 2 and dbs_on.day == 29) else None,
+        "created_at": joined,
+    }
+
+
+def _roles_for(rng) -> list[Role]:
+    roll = rng.random()
+    if roll < 0.01:
+        return [Role.COORDINATOR]
+    if roll < 0.04:
+        return [Role.TRAINER, Role.VOLUNTEER]
+    return [Role.VOLUNTEER]
+
+
+def seed_scale(scale: int, progress) -> None:
+    """Organisations and people: SCALE_1 × scale of each (topped up, never duplicated). Every
+    generated person can sign in with the demo password."""
+    demo_orgs = {name for name, _kind in DEMO_ORGANISATIONS}
+    org_count = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.name.not_in(demo_orgs)))
+    wanted_orgs = max(0, min(SCALE_1["organisations"] * scale, MAX_ORGANISATIONS) - org_count)
+    rng = random.Random(1000 + org_count)
+    faker = fake(1000 + org_count)
+    taken = {n.lower() for n in db.session.scalars(select(Organisation.name))}
+    with progress.bar("Organisations", wanted_orgs) as bar:
+        insert_batches(Organisation, _organisation_names(faker, rng, wanted_orgs, taken), bar)
+
+    made = db.session.scalar(select(func.count()).select_from(User).where(User.email.like(f"%@{GENERATED_EMAIL_DOMAIN}")))
+    wanted = max(0, SCALE_1["people"] * scale - made)
+    if not wanted:
+        return
+    rng = random.Random(made)
+    faker = fake(made)
+    org_ids = list(db.session.scalars(select(Organisation.id).where(Organisation.retired_at.is_(None))))
+    password_hash = hash_password(DEMO_PASSWORD)
+    rows = (_person(faker, rng, made + i + 1, org_ids, password_hash) for i in range(wanted))
+    with progress.bar("People", wanted) as bar:
+        user_ids = insert_batches(User, rows, bar, returning=User.id)
+    role_rows = [{"user_id": uid, "role": role} for uid in user_ids for role in _roles_for(rng)]
+    with progress.bar("Roles", len(role_rows)) as bar:
+        insert_batches(UserRole, role_rows, bar)

@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import Enum, ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from volunteer_hub.models.base import db, utcnow
@@ -97,7 +97,11 @@ class UserRole(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (Index("ix_users_name", "name"),)
+    __table_args__ = (
+        Index("ix_users_name", "name"),
+        # The directory sorts by lower(name): an index on it lets the first page read 25 rows, not sort them all.
+        Index("ix_users_lower_name", func.lower(text("name")), "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, so UNIQUE holds regardless of how it was typed.

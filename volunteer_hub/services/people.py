@@ -138,6 +138,13 @@ def list_organisations(include_retired: bool = False) -> list[Organisation]:
     return list(db.session.scalars(stmt))
 
 
+def organisation_names() -> list[tuple[int, str]]:
+    """(id, name) of the organisations in use, for a choice list: rows, not full objects."""
+    stmt = (select(Organisation.id, Organisation.name).where(Organisation.retired_at.is_(None))
+            .order_by(func.lower(Organisation.name)))
+    return [(row.id, row.name) for row in db.session.execute(stmt)]
+
+
 # --- directory ---------------------------------------------------------------------------
 @dataclass
 class DirectoryFilter:

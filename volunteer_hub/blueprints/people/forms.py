@@ -51,7 +51,7 @@ class DirectoryFilterForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload."),
                                              FileAllowed(["csv", "txt"], "Upload a .csv file.")],
-                     description="Columns: name, email, phone, organisation, roles (separate several roles with ;).")
+                     description="A .csv file with the columns above.")
 
 
 class OrganisationForm(FlaskForm):

@@ -21,9 +21,9 @@ from volunteer_hub.services.errors import DomainError
 
 
 def _organisation_choices(current_id=None):
-    orgs = people_service.list_organisations(include_retired=False)
-    pairs = [("", "None")] + [(o.id, o.name) for o in orgs]
-    if current_id and current_id not in {o.id for o in orgs}:
+    orgs = people_service.organisation_names()
+    pairs = [("", "None")] + orgs
+    if current_id and current_id not in {org_id for org_id, _name in orgs}:
         org = get_organisation_or_404(current_id)
         pairs.append((org.id, f"{org.name} (retired)"))
     return choices(pairs)

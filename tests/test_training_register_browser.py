@@ -15,11 +15,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 @pytest.fixture()
 def browser():
+    """Debian's Chromium against the training tests' own gunicorn (tests/live_server.py); the
+    journeys in tests/e2e share one seeded server instead."""
     from playwright.sync_api import sync_playwright
 
+    from tests.e2e.conftest import CHROMIUM_ARGS, require_chromium
+
+    executable = require_chromium()
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/lib/chromium/chromium", headless=True,
-                                     args=["--no-sandbox", "--disable-gpu"])
+        chromium = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
