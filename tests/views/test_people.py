@@ -160,3 +160,13 @@ def test_import_creates_people_invites_them_and_is_idempotent(client, coordinato
     send_outbox_job()
     [invite] = smtp_server.to("ben@example.org")
     assert "/auth/password/set/" in smtp_server.text(invite)
+
+
+def test_person_page_links_to_their_certificates_and_kit_bag(client, coordinator, volunteer):
+    sign_in_as(client, coordinator)
+    page = client.get(f"/people/{volunteer.id}").get_data(as_text=True)
+    assert f'href="/certificates/people/{volunteer.id}"' in page
+    assert f'href="/equipment/kit-bags/{volunteer.id}"' in page
+    assert client.get(f"/certificates/people/{volunteer.id}").status_code == 200
+    r = client.get(f"/equipment/kit-bags/{volunteer.id}", follow_redirects=True)
+    assert "has not been issued any stock yet" in r.get_data(as_text=True)

@@ -283,6 +283,21 @@ def test_course_catalogue_and_coordinator_adds_a_course(client, coordinator, vol
     assert "Trauma-informed practice" in _text(client.get("/training/courses"))
 
 
+def test_coordinator_sets_whether_a_course_gives_certificates_and_whether_late_counts(client, coordinator):
+    from volunteer_hub.models import Course
+
+    sign_in_as(client, coordinator)
+    client.post("/training/courses/new", data={"title": "Radio briefing", "duration_minutes": "30", "is_active": "y",
+                                               "gives_certificate": "", "late_counts_as_attended": ""})
+    course = db.session.scalar(select(Course).where(Course.title == "Radio briefing"))
+    assert course.gives_certificate is False and course.late_counts_as_attended is False
+    client.post(f"/training/courses/{course.id}/edit", data={"title": "Radio briefing", "duration_minutes": "30",
+                                                             "is_active": "y", "gives_certificate": "y",
+                                                             "late_counts_as_attended": ""})
+    db.session.refresh(course)
+    assert course.gives_certificate is True and course.late_counts_as_attended is False
+
+
 def _queries(app, client, url) -> int:
     from sqlalchemy import event
 

@@ -75,7 +75,7 @@ def utc_to_local(value: dt.datetime) -> dt.datetime:
 
 # --- courses -------------------------------------------------------------------------------
 COURSE_FIELDS = ("title", "summary", "description", "duration_minutes", "audience", "validity_months",
-                 "prerequisite_id", "is_active")
+                 "prerequisite_id", "gives_certificate", "late_counts_as_attended", "is_active")
 
 
 def save_course(course: Course | None, **values) -> Course:

@@ -34,6 +34,8 @@ class CourseEditForm(FlaskForm):
     validity_months = IntegerField("Certificate valid for (months)", validators=[Optional(), NumberRange(1, 240)],
                                    description="Leave blank if the certificate never expires.")
     prerequisite_id = OptionalIntSelectField("Prerequisite course", choices=[], validators=[Optional()])
+    gives_certificate = BooleanField("Gives a certificate when the register is finalised", default=True)
+    late_counts_as_attended = BooleanField("People marked late get the certificate too", default=True)
     is_active = BooleanField("Active (retired courses cannot get new sessions)", default=True)
 
 
