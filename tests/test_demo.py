@@ -47,3 +47,12 @@ def test_demo_seed_scale_1_generates_a_thousand_people_once(runner):
 def test_demo_seed_scale_must_be_a_positive_whole_number(runner):
     result = runner.invoke(args=["demo", "seed", "--scale", "0"])
     assert result.exit_code != 0 and "0 is not in the range" in result.output
+
+
+def test_flask_jobs_run_runs_every_job_and_sends_the_outbox(runner):
+    result = runner.invoke(args=["jobs", "run"])
+    assert result.exit_code == 0, result.output
+    for name in ("lapse waitlist offers", "training reminders", "certificate expiry reminders",
+                 "certificate weekly summary", "send outbox"):
+        assert f"{name}:" in result.output
+    assert result.output.strip().splitlines()[-1].startswith("send outbox:")

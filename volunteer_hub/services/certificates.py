@@ -18,7 +18,6 @@ from flask import current_app
 from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, type_coerce, union
 from sqlalchemy.orm import aliased, joinedload
 
-from volunteer_hub.jobs import job
 from volunteer_hub.models import (
     Attendance,
     AttendanceStatus,
@@ -687,13 +686,3 @@ def send_weekly_summary(today: dt.date | None = None) -> int:
         )
     db.session.flush()
     return queued
-
-
-@job("certificate expiry reminders")
-def certificate_reminders_job() -> str:
-    return f"{send_expiry_reminders()} reminders queued"
-
-
-@job("certificate weekly summary")
-def certificate_summary_job() -> str:
-    return f"{send_weekly_summary()} summaries queued"

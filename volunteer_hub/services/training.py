@@ -18,7 +18,6 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from volunteer_hub.jobs import job
 from volunteer_hub.models import (
     Attendance,
     AttendanceCorrection,
@@ -581,15 +580,10 @@ def has_expired_offers(session: TrainingSession) -> bool:
         Booking.offer_expires_at <= utcnow())) > 0
 
 
-@job("lapse waitlist offers")
-def lapse_offers_job() -> str:
-    ids = list(db.session.scalars(select(Booking.session_id).where(
+def sessions_with_expired_offers() -> list[int]:
+    """Ids of sessions holding an offer whose deadline has passed."""
+    return list(db.session.scalars(select(Booking.session_id).where(
         Booking.status == BookingStatus.OFFERED, Booking.offer_expires_at <= utcnow()).distinct()))
-    total = 0
-    for session_id in ids:
-        total += lapse_offers(db.session.get(TrainingSession, session_id))
-        db.session.commit()
-    return f"{total} offers lapsed in {len(ids)} sessions"
 
 
 def change_capacity(session: TrainingSession, capacity: int) -> list[Booking]:
@@ -664,9 +658,6 @@ def send_due_reminders(now: dt.datetime | None = None) -> int:
     return queued
 
 
-@job("training reminders")
-def reminders_job() -> str:
-    return f"{send_due_reminders()} reminders queued"
 
 
 # --- calendar feed -------------------------------------------------------------------------
