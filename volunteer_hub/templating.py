@@ -56,7 +56,6 @@ def add_nav_item(order: int, endpoint: str, label: str, roles: tuple[Role, ...] 
 
 add_nav_item(0, "main.dashboard", "Home")
 add_nav_item(80, "people.directory", "Volunteers", (Role.COORDINATOR, Role.ADMIN))
-add_nav_item(90, "people.organisations", "Organisations", (Role.COORDINATOR, Role.ADMIN))
 
 
 def nav_items():
