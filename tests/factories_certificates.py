@@ -21,10 +21,10 @@ _counter = itertools.count(1)
 
 
 def make_course(title: str | None = None, validity_months: int | None = 24, **values) -> Course:
-    course = Course(title=title or f"Course {next(_counter)}", validity_months=validity_months, **values)
-    db.session.add(course)
-    db.session.commit()
-    return course
+    """A course whose certificate lasts 24 months unless told otherwise (one title counter for all factories)."""
+    from tests.factories_training import make_course as make_training_course
+
+    return make_training_course(title, validity_months=validity_months, **values)
 
 
 def make_session(course: Course, starts_at: dt.datetime | None = None, finalised: bool = True) -> TrainingSession:

@@ -2,13 +2,16 @@ import uuid
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from volunteer_hub.blueprints.people.forms import MultiCheckboxField
 from volunteer_hub.forms import OptionalIntSelectField, choices
 from volunteer_hub.models import ItemKind, MovementKind, PlaceKind, TimeBand
 
-QUANTITY = [InputRequired("Enter a quantity."), ]
+# Zero and negative quantities are refused by the service (with its message); this only keeps
+# numbers within what the database stores.
+AT_MOST = NumberRange(max=1_000_000, message="Enter a number no bigger than 1,000,000.")
+QUANTITY = [InputRequired("Enter a quantity."), AT_MOST]
 NUMBER = {"inputmode": "numeric", "min": "0"}
 
 
@@ -55,7 +58,7 @@ class HandOutBase(OnceForm):
 
 def hand_out_form(items, **kwargs) -> HandOutBase:
     """The hand-out form with one quantity per item the holder has."""
-    attrs = {f"qty_{item.id}": IntegerField(item.name, default=0, validators=[Optional()],
+    attrs = {f"qty_{item.id}": IntegerField(item.name, default=0, validators=[Optional(), AT_MOST],
                                             render_kw={"inputmode": "numeric", "min": "0"})
              for item in items}
     return type("HandOutForm", (HandOutBase,), attrs)(**kwargs)
@@ -68,7 +71,7 @@ class StocktakeBase(OnceForm):
 
 def stocktake_form(items, balances, **kwargs) -> StocktakeBase:
     attrs = {f"count_{item.id}": IntegerField(f"{item.name}: counted", default=balances.get(item.id, 0),
-                                              validators=[InputRequired("Enter the count (0 if none).")],
+                                              validators=[InputRequired("Enter the count (0 if none)."), AT_MOST],
                                               render_kw=NUMBER)
              for item in items}
     return type("StocktakeForm", (StocktakeBase,), attrs)(**kwargs)
@@ -90,7 +93,7 @@ class ItemForm(FlaskForm):
                          description="How to say several, e.g. personal alarms.")
     kind = SelectField("Kind", choices=choices((k.value, k.label) for k in ItemKind))
     unit = StringField("Counted as", default="each", validators=[DataRequired(), Length(max=40)])
-    low_stock_level = IntegerField("Low-stock level", default=0, validators=[InputRequired()], render_kw=NUMBER,
+    low_stock_level = IntegerField("Low-stock level", default=0, validators=[InputRequired(), AT_MOST], render_kw=NUMBER,
                                    description="Coordinators get one email when a store holds this many or fewer.")
 
 
