@@ -71,9 +71,10 @@ def screenshot(page: Page, name: str) -> None:
 def tab_to(page: Page, target: Locator) -> None:
     """Press Tab until `target` has the focus (fails if the keyboard cannot reach it)."""
     target.wait_for()
+    element = target.element_handle()  # found once: each press then costs one round trip, not two
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
-        if target.evaluate("el => el === document.activeElement"):
+        if element.evaluate("el => el === document.activeElement"):
             return
     raise AssertionError(f"could not reach {target} with the Tab key in {MAX_TABS} presses")
 

@@ -51,10 +51,6 @@ class Scene:
             finally:
                 db.session.remove()
 
-    @staticmethod
-    def unique(text: str) -> str:
-        return f"{text} {next(_counter)}"
-
     def person(self, name: str, *roles: Role) -> Person:
         n = next(_counter)
         email = f"{name.lower().replace(' ', '.')}.{n}@example.org"
@@ -67,7 +63,7 @@ class Scene:
         """A new course with one session (booking open now), its trainers, and people booked on it."""
         with self.db():
             course = make_course(course_title, validity_months=validity_months, duration_minutes=120)
-            people = [db.session.get(User, p.id) for p in trainers] or [make_user(Role.TRAINER)]
+            people = [db.session.get(User, p.id) for p in trainers] or [make_user(Role.TRAINER, name="Jo Marsh")]
             # Booking closes when the session starts; a session already under way closed then.
             session = make_session(course, starts_in=starts_in, capacity=capacity, trainers=people,
                                    opens_ago=dt.timedelta(days=3) - min(starts_in, dt.timedelta(0)))

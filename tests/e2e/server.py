@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.ports import free_port
 from tests.smtp import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    """A free port: the first free one in VH_E2E_PORTS (e.g. "5300-5399") if set, else any."""
-    spec = os.environ.get("VH_E2E_PORTS")
-    first, last = (int(x) for x in spec.split("-")) if spec else (0, 0)
-    for port in range(first, last + 1):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise RuntimeError(f"no free port in VH_E2E_PORTS={spec}")
 
 
 class LiveServer:

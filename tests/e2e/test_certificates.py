@@ -29,11 +29,11 @@ def verification_link(pdf: bytes) -> str:
 @pytest.mark.parametrize("keyboard", [False, True], ids=["mouse", "keyboard"])
 def test_a_trainer_finalises_the_register_on_a_phone_and_anyone_can_verify_the_certificate(
         page, phone_page, browser, live_server, scene, keyboard):
-    how = "keyboard" if keyboard else "mouse"
-    trainer = scene.person(f"Tess Trainer {how}", Role.TRAINER, Role.VOLUNTEER)
-    present = scene.person(f"Pat Present {how}")
-    absent = scene.person(f"Abi Absent {how}")
-    session = scene.session(scene.unique(f"Bystander intervention ({how})"), starts_in=-dt.timedelta(minutes=20),
+    trainer = scene.person("Dev Mistry" if keyboard else "Tess Rowe", Role.TRAINER, Role.VOLUNTEER)
+    present = scene.person("Ella Ward" if keyboard else "Pat Quinn")
+    absent = scene.person("Rob Hale" if keyboard else "Abi Stone")
+    session = scene.session("Trauma-informed listening" if keyboard else "Bystander intervention for stewards",
+                            starts_in=-dt.timedelta(minutes=20),
                             trainers=[trainer], booked=[present, absent], validity_months=24)
 
     # The trainer, on a phone, on the day.

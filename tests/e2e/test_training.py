@@ -49,7 +49,7 @@ def check_invitation(message, session, method: str) -> str:
 @pytest.mark.parametrize("keyboard", [False, True], ids=["mouse", "keyboard"])
 def test_a_new_volunteer_books_a_session_gets_the_invitation_cancels_and_rebooks(page, live_server, scene, keyboard):
     how = "keyboard" if keyboard else "mouse"
-    session = scene.session(scene.unique(f"Safer streets walk-through ({how})"))
+    session = scene.session("Night-time safety briefing" if keyboard else "Safer streets walk-through")
     email = f"noor.booker.{how}@example.org"
 
     j.sign_up(page, "Noor Booker", email, PASSWORD, keyboard=keyboard)
@@ -83,10 +83,10 @@ def test_a_new_volunteer_books_a_session_gets_the_invitation_cancels_and_rebooks
 @pytest.mark.parametrize("keyboard", [False, True], ids=["mouse", "keyboard"])
 def test_a_waiting_volunteer_gets_the_freed_place_by_email_and_accepts_it(browser, page, phone_page, live_server,
                                                                          scene, keyboard):
-    how = "keyboard" if keyboard else "mouse"
-    first = scene.person(f"Fola First {how}")
-    second = scene.person(f"Sam Second {how}")
-    session = scene.session(scene.unique(f"Ask for Angela refresher ({how})"), capacity=1, booked=[first])
+    first = scene.person("Ian Price" if keyboard else "Fola Adebayo")
+    second = scene.person("Jess Hughes" if keyboard else "Sam Okoro")
+    session = scene.session("WAVE for door staff" if keyboard else "Ask for Angela refresher", capacity=1,
+                            booked=[first])
 
     # The second volunteer finds the session full and joins its waitlist.
     j.sign_in(page, second.email, second.password, keyboard=keyboard)
