@@ -4,7 +4,8 @@ alone (Tab to the control, then type, Enter or Space): no clicks.
 
 Every page a journey reaches goes through `look(page, name)`: axe-core checks it (no serious or
 critical violations) and the first look at each name saves phone and desktop screenshots under
-screenshots/. Later journeys (booking, waitlist, register, stock) add their steps here in the
+screenshots/. After a step that loads a new page, check something only the new page has (its
+heading, a flash message) before `look`: a page still on its way cannot be told from the old one. Later journeys (booking, waitlist, register, stock) add their steps here in the
 same style: small functions that take the page (and `keyboard`), act, and check what a person
 would see.
 """
@@ -254,7 +255,7 @@ def find_session(page: Page, course: str, *, keyboard: bool = False) -> None:
     look(page, "sessions")
     choose(page, "Course", course, keyboard=keyboard)
     press(page, button(page, "Filter"), keyboard=keyboard)
-    see(page, "1 upcoming session")
+    expect(page.get_by_text(re.compile(r"^1 upcoming session\.$"))).to_be_visible()  # the filtered list has come
     press(page, link(page, course), keyboard=keyboard)
     heading(page, course)
 
