@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,26 +15,16 @@ from flask import g
 from flask import session as flask_session
 from flask_wtf.csrf import generate_csrf
 
+from tests.ports import free_port
 from volunteer_hub.models import User, db
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
-    for port in range(5150, 5200):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 5150-5199")
-
-
 @pytest.fixture()
 def server(app, tmp_path):
     """gunicorn, 4 workers, production settings, the same database as the test."""
-    port = _free_port()
+    port = free_port(range(5150, 5200))
     env = {
         **os.environ,
         "VH_CONFIG": "production",

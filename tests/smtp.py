@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
-
 from aiosmtpd.controller import Controller
+
+from tests.ports import free_port
 
 
 class _Handler:
@@ -18,16 +18,10 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class SmtpSink:
     def __init__(self):
         self.host = "127.0.0.1"
-        self.port = _free_port()
+        self.port = free_port()
         self.messages: list[email.message.EmailMessage] = []
         self.controller = Controller(_Handler(self), hostname=self.host, port=self.port)
 

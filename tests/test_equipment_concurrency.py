@@ -9,7 +9,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_user
+from tests.ports import free_port
 from tests.factories_equipment import assert_ledger_balances, make_item, make_store, stock
 from volunteer_hub.models import MovementKind, Role, StockBalance, StockMovement, db
 
@@ -33,22 +33,11 @@ PORTS = range(5200, 5300)
 SECRET_KEY = "concurrency-test-" + uuid.uuid4().hex + uuid.uuid4().hex
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 5200-5299")
-
-
 @pytest.fixture()
 def server(app, tmp_path):
     """gunicorn with 4 workers on the test database; yields its port."""
     db.session.commit()
-    port = _free_port()
+    port = free_port(PORTS)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     env = {
         **os.environ,

@@ -9,13 +9,19 @@ query per row fails CI. bench/pages.py lists the same pages for the load benchma
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 
 from tests.factories import make_org, make_user, sign_in_as
-from volunteer_hub.models import Role
+from tests.factories_certificates import mark, require
+from tests.factories_equipment import make_asset, make_item, make_place, make_store
+from tests.factories_training import make_booking, make_course, make_session
+from volunteer_hub.models import AttendanceStatus, BookingStatus, ItemKind, Role, SessionStatus, db, utcnow
+from volunteer_hub.services import certificates as certificate_service
+from volunteer_hub.services import equipment as equipment_service
 
 MAX_QUERIES = 10
 SMALL, LARGE = 5, 50
@@ -36,17 +42,115 @@ KEY_PAGES: list[KeyPage] = [
     KeyPage("your details", "/profile", Role.VOLUNTEER),
     KeyPage("organisations", "/organisations", Role.COORDINATOR),
     KeyPage("person page", lambda data: f"/people/{data['people'][-1].id}", Role.COORDINATOR),
+    # training
+    KeyPage("session list", "/training/sessions", Role.VOLUNTEER),
+    KeyPage("session page (volunteer)", lambda data: f"/training/sessions/{data['session'].id}", Role.VOLUNTEER),
+    KeyPage("session page (coordinator)", lambda data: f"/training/sessions/{data['session'].id}", Role.COORDINATOR),
+    KeyPage("my training", "/training/mine", Role.VOLUNTEER),
+    KeyPage("the register", lambda data: f"/training/sessions/{data['register'].id}/register", Role.TRAINER),
+    # certificates
+    KeyPage("my certificates", "/certificates", Role.VOLUNTEER),
+    KeyPage("compliance matrix, first page", "/certificates/compliance", Role.COORDINATOR),
+    # equipment
+    KeyPage("stock by holder", "/equipment/stock", Role.COORDINATOR),
+    KeyPage("my kit bag", "/equipment/kit-bag", Role.VOLUNTEER),
+    KeyPage("equipment report", "/equipment/report", Role.COORDINATOR),
 ]
 
 
 def _grow(data: dict, people: int) -> None:
-    """Top the data up to `people` volunteers spread over a few organisations (each with roles)."""
+    """Top the data up to `people` volunteers and, in proportion, every area's data; the viewer's
+    own data (bookings, certificates, kit bag) grows too."""
     while len(data["orgs"]) < max(2, people // 5):
         data["orgs"].append(make_org())
+    new = []
     while len(data["people"]) < people:
         org = data["orgs"][len(data["people"]) % len(data["orgs"])]
         roles = (Role.VOLUNTEER, Role.TRAINER) if len(data["people"]) % 7 == 0 else (Role.VOLUNTEER,)
         data["people"].append(make_user(*roles, organisation=org))
+        new.append(data["people"][-1])
+    _grow_training(data, people, new)
+    _grow_certificates(data, people, new)
+    _grow_equipment(data, people, new)
+
+
+def _grow_training(data: dict, people: int, new: list) -> None:
+    """Courses and upcoming sessions (the viewer booked on each, some full with a waitlist), one
+    session everyone books (half wait), one under way with everyone on its register (half
+    marked), and past sessions the viewer attended."""
+    viewer = data["viewer"]
+    courses, sessions, past = data.setdefault("courses", []), data.setdefault("sessions", []), data.setdefault("past", [])
+    while len(courses) < max(2, people // 10):
+        courses.append(make_course(validity_months=24))
+    while len(sessions) < max(2, people // 5):
+        n = len(sessions)
+        session = make_session(courses[n % len(courses)], starts_in=dt.timedelta(days=3 + n), capacity=2,
+                               trainers=[data["people"][0]])
+        make_booking(session, viewer, BookingStatus.CONFIRMED if n % 3 else BookingStatus.WAITLISTED)
+        sessions.append(session)
+    if "session" not in data:
+        data["session"] = make_session(courses[0], capacity=people // 2 or 1, trainers=[data["people"][0]])
+        trainers = [viewer] if viewer.has_role(Role.TRAINER) else [data["people"][0]]
+        data["register"] = make_session(courses[0], starts_in=-dt.timedelta(minutes=30), trainers=trainers)
+        new = data["people"]
+    for i, person in enumerate(new):
+        held = sum(1 for b in data["session"].bookings if b.status is BookingStatus.CONFIRMED)
+        make_booking(data["session"], person,
+                     BookingStatus.CONFIRMED if held < data["session"].capacity else BookingStatus.WAITLISTED)
+        make_booking(data["register"], person)
+        if i % 2:
+            mark(data["register"], person, AttendanceStatus.LATE if i % 3 else AttendanceStatus.PRESENT)
+        db.session.refresh(data["session"])
+    while len(past) < max(2, people // 10):
+        session = make_session(courses[len(past) % len(courses)], starts_in=-dt.timedelta(days=10 + len(past)), opens_ago=dt.timedelta(days=60),
+                               trainers=[data["people"][0]])
+        for person in (viewer, *data["people"][:3]):
+            make_booking(session, person)
+            mark(session, person)
+        session.finalised_at, session.status = utcnow(), SessionStatus.COMPLETED
+        db.session.commit()
+        past.append(session)
+
+
+def _grow_certificates(data: dict, people: int, new: list) -> None:
+    """Each course required of volunteers; everyone holds the first course's certificate (some
+    expired); the viewer holds one of every course, with an older one in the history."""
+    today = utcnow().date()
+    required = data.setdefault("required", set())
+    for course in data["courses"]:
+        if course.id not in required:
+            require(course, role=Role.VOLUNTEER)
+            certificate_service.issue_certificate(data["viewer"], course, today - dt.timedelta(days=800))
+            certificate_service.issue_certificate(data["viewer"], course, today - dt.timedelta(days=30))
+            required.add(course.id)
+    for i, person in enumerate(new):
+        certificate_service.issue_certificate(person, data["courses"][0], today - dt.timedelta(days=400 * (i % 3)))
+    db.session.commit()
+
+
+def _grow_equipment(data: dict, people: int, new: list) -> None:
+    """Items and places; a store holding every item; each new person's kit bag gets an item and
+    hands some out at a place in the last few months; the viewer's bag gets every item and a
+    radio on loan."""
+    viewer = data["viewer"]
+    if "store" not in data:
+        data["store"], data["items"], data["places"], data["assets"] = make_store(), [], [], []
+    store, items, places = data["store"], data["items"], data["places"]
+    while len(items) < max(2, people // 10):
+        item = make_item()
+        equipment_service.receive_stock(store, item, 10_000, by=viewer)
+        equipment_service.issue_stock(store, item, [equipment_service.kit_bag_for(viewer)], 5, by=viewer)
+        asset = make_asset()
+        equipment_service.check_out_asset(asset, viewer, utcnow().date() + dt.timedelta(days=7), by=viewer)
+        items.append(item)
+    while len(places) < max(2, people // 10):
+        places.append(make_place())
+    for i, person in enumerate(new):
+        item, bag = items[i % len(items)], equipment_service.kit_bag_for(person)
+        equipment_service.issue_stock(store, item, [bag], 5, by=viewer)
+        equipment_service.hand_out_stock(bag, {item: 2}, by=person, place=places[i % len(places)],
+                                         occurred_on=utcnow().date() - dt.timedelta(days=(7 * i) % 120))
+    db.session.commit()
 
 
 def _count(client, path: str) -> int:
@@ -60,7 +164,7 @@ def test_query_count_does_not_grow_with_the_data(app, client, key_page):
     app.config["VH_COUNT_QUERIES"] = True
     viewer = make_user(key_page.role, name="Viewer")
     sign_in_as(client, viewer)
-    data: dict[str, list] = {"orgs": [], "people": []}
+    data: dict = {"orgs": [], "people": [], "viewer": viewer}
     counts = []
     for size in (SMALL, LARGE):
         _grow(data, size)

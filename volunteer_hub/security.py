@@ -112,9 +112,13 @@ def can_take_register(user: User, training_session) -> bool:
 
 
 def get_session_or_404(session_id: int):
-    from volunteer_hub.models import TrainingSession
+    from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-    return db.get_or_404(TrainingSession, session_id)
+    from volunteer_hub.models import TrainingSession, User
+
+    # With what every session page shows: its course and its trainers (their roles are not needed).
+    return db.get_or_404(TrainingSession, session_id, options=[
+        joinedload(TrainingSession.course), selectinload(TrainingSession.trainers).lazyload(User.role_rows)])
 
 
 def get_register_session_or_404(session_id: int, user: User):

@@ -85,6 +85,14 @@ def live_server(chromium_executable, _schema, smtp_server, tmp_path_factory):
 
 
 @pytest.fixture(scope="package")
+def scene(live_server):
+    """Sets a journey's scene through the services, on the live server's database (tests/e2e/scene.py)."""
+    from tests.e2e.scene import Scene
+
+    return Scene(live_server.app)
+
+
+@pytest.fixture(scope="package")
 def browser(chromium_executable):
     from playwright.sync_api import sync_playwright
 

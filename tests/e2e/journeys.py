@@ -4,7 +4,8 @@ alone (Tab to the control, then type, Enter or Space): no clicks.
 
 Every page a journey reaches goes through `look(page, name)`: axe-core checks it (no serious or
 critical violations) and the first look at each name saves phone and desktop screenshots under
-screenshots/. Later journeys (booking, waitlist, register, stock) add their steps here in the
+screenshots/. After a step that loads a new page, check something only the new page has (its
+heading, a flash message) before `look`: a page still on its way cannot be told from the old one. Later journeys (booking, waitlist, register, stock) add their steps here in the
 same style: small functions that take the page (and `keyboard`), act, and check what a person
 would see.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,9 +72,10 @@ def screenshot(page: Page, name: str) -> None:
 def tab_to(page: Page, target: Locator) -> None:
     """Press Tab until `target` has the focus (fails if the keyboard cannot reach it)."""
     target.wait_for()
+    element = target.element_handle()  # found once: each press then costs one round trip, not two
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
-        if target.evaluate("el => el === document.activeElement"):
+        if element.evaluate("el => el === document.activeElement"):
             return
     raise AssertionError(f"could not reach {target} with the Tab key in {MAX_TABS} presses")
 
@@ -105,6 +108,25 @@ def choose(page: Page, label: str, option: str, *, keyboard: bool = False) -> No
         page.keyboard.type(option)
     else:
         select.select_option(label=option)
+    assert select.evaluate("s => s.options[s.selectedIndex].text") == option
+
+
+def pick_radio(page: Page, label: str, *, keyboard: bool = False) -> None:
+    """Choose one of a group of radio buttons: Tab enters the group, the arrow keys move in it."""
+    radio = page.get_by_role("radio", name=label, exact=True)
+    if keyboard:
+        group = radio.get_attribute("name")
+        for _ in range(MAX_TABS):
+            page.keyboard.press("Tab")
+            if page.evaluate("n => document.activeElement.name === n", group):
+                break
+        for _ in range(page.locator(f"input[type=radio][name='{group}']").count()):
+            if radio.evaluate("el => el === document.activeElement"):
+                break
+            page.keyboard.press("ArrowRight")
+    else:  # the radio itself is drawn as a button: its label is what the mouse clicks
+        page.locator(f"label[for='{radio.get_attribute('id')}']").click()
+    expect(radio).to_be_checked()
 
 
 def press(page: Page, target: Locator, *, keyboard: bool = False) -> None:
@@ -132,6 +154,21 @@ def open_nav(page: Page, label: str, *, keyboard: bool = False) -> None:
         press(page, nav.get_by_role("button", name="Menu"), keyboard=keyboard)
         expect(target).to_be_visible()
     press(page, target, keyboard=keyboard)
+
+
+@contextmanager
+def confirming(page: Page, question: str):
+    """The step inside asks "Are you sure?" in the browser's dialog; the person says OK."""
+    asked: list[str] = []
+
+    def ok(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", ok)
+    yield
+    page.wait_for_load_state("load")
+    assert asked == [question], f"expected the question {question!r}, was asked {asked}"
 
 
 def see(page: Page, text: str) -> None:
@@ -208,3 +245,187 @@ def download_directory_csv(page: Page, *, keyboard: bool = False) -> list[dict[s
     assert download.suggested_filename.endswith(".csv")
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
+
+
+# --- training (volunteers) --------------------------------------------------------------------
+def find_session(page: Page, course: str, *, keyboard: bool = False) -> None:
+    """From anywhere signed in: Training, filtered to the course, then the session's page."""
+    open_nav(page, "Training", keyboard=keyboard)
+    heading(page, "Training sessions")
+    look(page, "sessions")
+    choose(page, "Course", course, keyboard=keyboard)
+    press(page, button(page, "Filter"), keyboard=keyboard)
+    expect(page.get_by_text(re.compile(r"^1 upcoming session\.$"))).to_be_visible()  # the filtered list has come
+    press(page, link(page, course), keyboard=keyboard)
+    heading(page, course)
+
+
+def your_place(page: Page) -> Locator:
+    return page.get_by_role("region", name="Your place")
+
+
+def book(page: Page, *, keyboard: bool = False) -> None:
+    """On a session's page: Book a place."""
+    press(page, button(page, "Book a place"), keyboard=keyboard)
+    see(page, "You are booked. We have emailed you the details and a calendar invitation.")
+    expect(your_place(page)).to_contain_text("You are booked.")
+    look(page, "session-booked")
+
+
+def cancel_booking(page: Page, *, keyboard: bool = False) -> None:
+    """On a session's page: Cancel my booking, and say OK when asked."""
+    with confirming(page, "Cancel your booking?"):
+        press(page, button(page, "Cancel my booking"), keyboard=keyboard)
+    see(page, "Cancelled.")
+    expect(your_place(page).get_by_role("button", name="Book a place")).to_be_visible()
+    look(page, "session-cancelled")
+
+
+def join_waitlist(page: Page, *, keyboard: bool = False) -> None:
+    """On a full session's page: Join the waitlist."""
+    expect(your_place(page)).to_contain_text("The session is full. You would be 1st in line.")
+    look(page, "session-full")
+    press(page, button(page, "Join the waitlist"), keyboard=keyboard)
+    see(page, "The session is full: you are on the waitlist, 1st in line.")
+    expect(your_place(page)).to_contain_text("You are on the waitlist: 1st in line.")
+    look(page, "session-waitlisted")
+
+
+def cancel_from_my_training(page: Page, course: str, *, keyboard: bool = False) -> None:
+    """My training: cancel the booking on `course`, and say OK when asked."""
+    open_nav(page, "My training", keyboard=keyboard)
+    heading(page, "My training")
+    look(page, "my-training")
+    card = page.locator(".card", has=page.get_by_role("heading", name=course))
+    with confirming(page, "Cancel your booking?"):
+        press(page, card.get_by_role("button", name=re.compile(r"^Cancel my booking on ")), keyboard=keyboard)
+    see(page, "Cancelled.")
+    expect(page.get_by_role("heading", name=course)).to_have_count(0)
+
+
+def accept_offer(page: Page, course: str, *, keyboard: bool = False) -> None:
+    """On the page the offer email links to: Accept the place."""
+    heading(page, course)
+    see(page, "A place has come up for you.")
+    look(page, "offer")
+    press(page, button(page, "Accept the place"), keyboard=keyboard)
+    see(page, "You are booked. We have emailed you a calendar invitation.")
+    expect(your_place(page)).to_contain_text("You are booked.")
+
+
+# --- the register (trainers) ------------------------------------------------------------------
+def open_register(page: Page, course: str, *, keyboard: bool = False) -> None:
+    """My sessions, then the Register of the session of `course`."""
+    open_nav(page, "My sessions", keyboard=keyboard)
+    heading(page, "My sessions")
+    look(page, "my-sessions")
+    press(page, page.get_by_role("link", name=re.compile(rf"^Register for {re.escape(course)}, ")), keyboard=keyboard)
+    heading(page, f"Register: {course}")
+    look(page, "register")
+
+
+def mark(page: Page, name: str, status: str, *, keyboard: bool = False) -> None:
+    """Tap a person's mark; it is saved at once (no reload)."""
+    group = page.get_by_role("group", name=f"Mark {name}")
+    press(page, group.get_by_role("button", name=status, exact=True), keyboard=keyboard)
+    row = page.get_by_role("listitem").filter(has=group)
+    expect(row.get_by_text(re.compile(r"^Mark: "))).to_have_text(f"Mark: {status}")
+    expect(group.get_by_role("button", name=status, exact=True)).to_have_attribute("aria-pressed", "true")
+
+
+def finalise_register(page: Page, *, keyboard: bool = False) -> None:
+    with confirming(page, "Finalise the register? It cannot be changed afterwards except by a coordinator."):
+        press(page, button(page, "Finalise the register"), keyboard=keyboard)
+    see(page, "The register is finalised.")
+    look(page, "register-finalised")
+
+
+# --- certificates -----------------------------------------------------------------------------
+def my_certificate_number(page: Page, course: str, *, keyboard: bool = False) -> str:
+    """My certificates: the current certificate of `course` is there, valid; returns its number."""
+    open_nav(page, "My certificates", keyboard=keyboard)
+    heading(page, "My certificates")
+    look(page, "my-certificates")
+    card = page.get_by_role("article", name=course)
+    expect(card).to_contain_text("Valid")
+    return card.locator("dt:text-is('Number') + dd").inner_text().strip()
+
+
+def verify_certificate(page: Page, number_or_code: str, *, keyboard: bool = False) -> Locator:
+    """Signed out, from the welcome page: check a certificate is genuine. Returns the result."""
+    page.goto("/")
+    press(page, link(page, "Check a certificate is genuine"), keyboard=keyboard)
+    heading(page, "Check a certificate")
+    look(page, "verify")
+    fill(page, "Certificate number or verification code", number_or_code, keyboard=keyboard)
+    press(page, button(page, "Check"), keyboard=keyboard)
+    heading(page, "Certificate check")
+    look(page, "verified")
+    return page.get_by_role("status")
+
+
+# --- equipment --------------------------------------------------------------------------------
+def stock_page(page: Page, name: str, *, keyboard: bool = False) -> None:
+    """Signed in as staff: Stock, then one of its pages (Receive, Issue, Report...)."""
+    open_nav(page, "Stock", keyboard=keyboard)
+    heading(page, "Stock")
+    look(page, "stock")
+    if name != "Stock":
+        press(page, page.get_by_role("navigation", name="Stock pages").get_by_role("link", name=name, exact=True),
+              keyboard=keyboard)
+
+
+def receive_stock(page: Page, item: str, quantity: int, *, keyboard: bool = False) -> None:
+    stock_page(page, "Receive", keyboard=keyboard)
+    heading(page, "Receive a delivery")
+    look(page, "receive")
+    choose(page, "Into store", "Central store", keyboard=keyboard)
+    choose(page, "Item", item, keyboard=keyboard)
+    fill(page, "Quantity", str(quantity), keyboard=keyboard)
+    fill(page, "Supplier (optional)", "SafeNight Supplies Ltd", keyboard=keyboard)
+    press(page, button(page, "Record delivery"), keyboard=keyboard)
+    see(page, f"Received {quantity} {item.lower()}s into Central store.")
+    look(page, "holder")
+
+
+def issue_to_kit_bag(page: Page, item: str, quantity: int, person: str, *, keyboard: bool = False) -> None:
+    stock_page(page, "Issue", keyboard=keyboard)
+    heading(page, "Issue stock")
+    look(page, "issue")
+    choose(page, "From", "Central store", keyboard=keyboard)
+    choose(page, "Item", item, keyboard=keyboard)
+    fill(page, "Quantity for each recipient", str(quantity), keyboard=keyboard)
+    tick(page, person, keyboard=keyboard)
+    press(page, button(page, "Issue"), keyboard=keyboard)
+    see(page, f"Issued {quantity} {item.lower()}s to each of 1 ({person}'s kit bag).")
+
+
+def hand_out(page: Page, item: str, quantity: int, place: str, *, keyboard: bool = False) -> None:
+    """A volunteer: My kit bag, Record a hand-out of `quantity` of `item` at `place`."""
+    open_nav(page, "My kit bag", keyboard=keyboard)
+    heading(page, "My kit bag")
+    look(page, "kit-bag")
+    press(page, link(page, "Record a hand-out"), keyboard=keyboard)
+    heading(page, "Hand out")
+    look(page, "hand-out")
+    field = page.get_by_label(re.compile(rf"^{re.escape(item)}\b"))
+    if keyboard:
+        tab_to(page, field)
+        page.keyboard.press("ControlOrMeta+a")
+        page.keyboard.type(str(quantity))
+    else:
+        field.fill(str(quantity))
+    pick_radio(page, place, keyboard=keyboard)
+    press(page, button(page, "Record hand-out"), keyboard=keyboard)
+    see(page, f"Recorded: {quantity} {item.lower()}s handed out. Thank you!")
+
+
+def report_figure(page: Page, place: str, item: str, *, keyboard: bool = False) -> str:
+    """The hand-out report: the figure for `item` at `place` in the table By place."""
+    stock_page(page, "Report", keyboard=keyboard)
+    heading(page, "Handed out:")
+    look(page, "report")
+    table = page.get_by_role("table", name=re.compile(r"^Items handed out by place"))
+    headers = [h.strip() for h in table.get_by_role("columnheader").all_inner_texts()]
+    row = table.get_by_role("row").filter(has=page.get_by_role("rowheader", name=place, exact=True))
+    return row.get_by_role("cell").nth(headers.index(item) - 1).inner_text().strip()

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.ports import free_port
 from tests.smtp import SmtpSink
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    """A free port: the first free one in VH_E2E_PORTS (e.g. "5300-5399") if set, else any."""
-    spec = os.environ.get("VH_E2E_PORTS")
-    first, last = (int(x) for x in spec.split("-")) if spec else (0, 0)
-    for port in range(first, last + 1):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise RuntimeError(f"no free port in VH_E2E_PORTS={spec}")
 
 
 class LiveServer:
@@ -52,7 +38,20 @@ class LiveServer:
             "FLASK_VH_PUBLIC_FORM_LIMIT": "200 per minute",
         }
         self.env.pop("TEST_DATABASE_URL", None)
+        self.database_url = database_url
         self.process: subprocess.Popen | None = None
+        self._app = None
+
+    @property
+    def app(self):
+        """An app in this process on the server's database and SMTP server: for setting a journey's
+        scene through the services (tests/e2e/scene.py) and for sending the outbox."""
+        if self._app is None:
+            from volunteer_hub import create_app
+
+            self._app = create_app("testing", SQLALCHEMY_DATABASE_URI=self.database_url, VH_BASE_URL=self.url,
+                                   VH_MAIL_BACKEND="smtp", MAIL_SERVER=self.smtp.host, MAIL_PORT=self.smtp.port)
+        return self._app
 
     def start(self) -> None:
         with self.log_path.open("wb") as log:
@@ -75,6 +74,12 @@ class LiveServer:
         raise RuntimeError(f"gunicorn did not answer on {self.url} within 30 s:\n{self.log()}")
 
     def stop(self) -> None:
+        if self._app is not None:
+            from volunteer_hub.models import db
+
+            with self._app.app_context():
+                db.session.remove()
+                db.engine.dispose()
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -88,13 +93,16 @@ class LiveServer:
 
     # --- email ---------------------------------------------------------------------------
     def send_outbox(self) -> str:
-        """Send pending email as the scheduled job does: `flask outbox send` on the same database."""
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "volunteer_hub", "outbox", "send"],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60,
-        )
-        assert done.returncode == 0, f"flask outbox send failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout.strip()
+        """Send pending email as the scheduled job does (the job `flask outbox send` runs), here in
+        this process: the messages were written, links and all, when the server queued them."""
+        from volunteer_hub.jobs import send_outbox_job
+        from volunteer_hub.models import db, immediate_transactions
+
+        with self.app.app_context(), immediate_transactions():
+            try:
+                return send_outbox_job()
+            finally:
+                db.session.remove()
 
     def email_to(self, address: str, subject_contains: str = "", timeout: float = 10.0):
         """The newest message the SMTP server received for `address` (sending the outbox first)."""

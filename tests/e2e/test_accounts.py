@@ -47,8 +47,10 @@ def test_a_coordinator_sees_the_people_pages_on_a_phone(phone_page):
     j.look(page, "organisations")
     j.open_nav(page, "Home")
     j.press(page, j.link(page, "Import people from a spreadsheet"))
+    j.heading(page, "Import people from a spreadsheet")  # the new page has come, before looking at it
     j.look(page, "import")
     j.open_nav(page, "Volunteers")
+    j.heading(page, "Volunteers")
     j.look(page, "directory")
     j.press(page, j.link(page, "Grace Adeyemi"))
     j.heading(page, "Grace Adeyemi")

@@ -164,6 +164,18 @@ def test_a_full_session_puts_people_on_the_waitlist_in_order(app):
     assert "(3rd in line)" in _emails(people[4].email)[0].body_text
 
 
+def test_waitlist_positions_of_many_bookings_match_each_ones_position(app):
+    full, other = make_session(capacity=1), make_session(capacity=1, starts_in=dt.timedelta(days=9))
+    people = [make_user() for _ in range(4)]
+    bookings = [svc.book_session(full, p) for p in people] + [svc.book_session(other, p) for p in people[:2]]
+    svc.cancel_booking(bookings[1], by=people[1])  # the first in line leaves: the others move up
+    db.session.commit()
+    positions = svc.waitlist_positions(bookings)
+    assert positions == {b.id: svc.waitlist_position(b) for b in bookings}
+    assert [positions[b.id] for b in bookings] == [None, None, 1, 2, None, 1]
+    assert svc.waitlist_positions([]) == {}
+
+
 def test_a_cancellation_offers_the_place_to_the_first_in_line(app):
     s = make_session(capacity=1)
     a, b, c = make_user(), make_user(), make_user()

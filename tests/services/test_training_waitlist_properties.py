@@ -85,6 +85,7 @@ class Waitlist(RuleBasedStateMachine):
         statuses = [b.status for b in queue]
         assert statuses == sorted(statuses, key=lambda s: s is BookingStatus.WAITLISTED)
         assert [svc.waitlist_position(b) for b in queue] == list(range(1, len(queue) + 1))
+        assert svc.waitlist_positions(active) == {b.id: svc.waitlist_position(b) for b in active}  # one query, same answer
         # A free place never sits empty while someone waits.
         if waiting:
             assert len(held) == self.session.capacity

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, selectinload
 
 from volunteer_hub.models import (
     Attendance,
@@ -259,7 +259,7 @@ def upcoming_sessions_query(f: SessionFilter):
     stmt = (
         select(TrainingSession)
         .where(TrainingSession.ends_at > now, TrainingSession.status != SessionStatus.CANCELLED)
-        .options(selectinload(TrainingSession.course), selectinload(TrainingSession.trainers))
+        .options(joinedload(TrainingSession.course))
         .order_by(TrainingSession.starts_at, TrainingSession.id)
     )
     if f.course_id:
@@ -315,11 +315,41 @@ def waitlist_position(booking: Booking) -> int | None:
     return ahead + 1
 
 
+def waitlist_positions(bookings) -> dict[int, int | None]:
+    """{booking id: waitlist_position(booking)} for many bookings, in one query."""
+    positions: dict[int, int | None] = {b.id: None for b in bookings}
+    waiting = [b.id for b in bookings if b.status in WAITING]
+    if waiting:
+        other = aliased(Booking)
+        rows = db.session.execute(
+            select(Booking.id, func.count(other.id)).outerjoin(other, and_(
+                other.session_id == Booking.session_id, other.status.in_(WAITING),
+                other.queue_number < Booking.queue_number))
+            .where(Booking.id.in_(waiting)).group_by(Booking.id))
+        positions.update({booking_id: ahead + 1 for booking_id, ahead in rows})
+    return positions
+
+
+# A booking's person and organisation, in the same query (their roles are not needed to list them).
+_WITH_PERSON = (joinedload(Booking.user).options(joinedload(User.organisation), lazyload(User.role_rows)),)
+
+
 def session_bookings(session: TrainingSession, statuses=ACTIVE) -> list[Booking]:
     return list(db.session.scalars(
         select(Booking).where(Booking.session_id == session.id, Booking.status.in_(statuses))
-        .options(selectinload(Booking.user).selectinload(User.organisation))
+        .options(*_WITH_PERSON)
         .order_by(Booking.queue_number)))
+
+
+def bookings_and_late_cancellations(session: TrainingSession) -> tuple[list[Booking], list[Booking]]:
+    """The session's active bookings (in queue order) and its late cancellations, in one query."""
+    rows = list(db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, or_(
+            Booking.status.in_(ACTIVE),
+            and_(Booking.status == BookingStatus.CANCELLED, Booking.is_late_cancellation.is_(True))))
+        .options(*_WITH_PERSON)
+        .order_by(Booking.queue_number)))
+    return [b for b in rows if b.status in ACTIVE], [b for b in rows if b.status not in ACTIVE]
 
 
 def my_active_bookings(user: User, session_ids) -> dict[int, Booking]:
@@ -334,7 +364,7 @@ def my_active_bookings(user: User, session_ids) -> dict[int, Booking]:
 def my_bookings(user: User) -> list[Booking]:
     return list(db.session.scalars(
         select(Booking).join(Booking.session).where(Booking.user_id == user.id)
-        .options(selectinload(Booking.session).selectinload(TrainingSession.course))
+        .options(contains_eager(Booking.session).joinedload(TrainingSession.course))
         .order_by(TrainingSession.starts_at.desc(), Booking.id.desc())))
 
 
@@ -710,7 +740,8 @@ def register_rows(session: TrainingSession) -> list[RegisterRow]:
     bookings = session_bookings(session, (BookingStatus.CONFIRMED,))
     marks = {a.user_id: a for a in db.session.scalars(
         select(Attendance).where(Attendance.session_id == session.id)
-        .options(selectinload(Attendance.user).selectinload(User.organisation), selectinload(Attendance.corrections)))}
+        .options(joinedload(Attendance.user).options(joinedload(User.organisation), lazyload(User.role_rows)),
+                 selectinload(Attendance.corrections)))}
     rows = [RegisterRow(b.user, b, marks.pop(b.user_id, None)) for b in bookings]
     rows += [RegisterRow(a.user, None, a) for a in marks.values()]
     return sorted(rows, key=lambda r: (r.user.name.lower(), r.user.id))

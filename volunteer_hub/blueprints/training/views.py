@@ -228,15 +228,18 @@ def session_detail(session_id):
     session = get_session_or_404(session_id)
     _lapse_overdue_offers(session)
     held, waiting = training_service.place_counts([session.id])[session.id]
-    booking = training_service.active_booking(session, current_user)
     staff = is_staff(current_user)
-    ctx = dict(training_session=session, held=held, waiting=waiting, booking=booking,
+    ctx = {}
+    if staff:
+        bookings, late = training_service.bookings_and_late_cancellations(session)
+        booking = next((b for b in bookings if b.user_id == current_user.id), None)  # staff see every booking
+        ctx.update(bookings=bookings, late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
+                   cancel_form=SessionCancelForm(), move_choices=_move_choices(session))
+    else:
+        booking = training_service.active_booking(session, current_user)
+    ctx.update(training_session=session, held=held, waiting=waiting, booking=booking,
                position=training_service.waitlist_position(booking) if booking else None,
                button=ButtonForm(), can_register=can_take_register(current_user, session), staff=staff, now=utcnow())
-    if staff:
-        ctx.update(bookings=training_service.session_bookings(session), book_form=BookPersonForm(),
-                   copy_form=SessionCopyForm(), cancel_form=SessionCancelForm(),
-                   move_choices=_move_choices(session), late=training_service.late_cancellations(session))
     return render_template("training/session.html", **ctx)
 
 
@@ -382,12 +385,13 @@ def my_training():
     upcoming = [b for b in bookings if b.is_active and b.session.ends_at > now]
     upcoming.sort(key=lambda b: b.session.starts_at)
     past = [b for b in bookings if b.status is BookingStatus.CONFIRMED and b.session.ends_at <= now]
-    positions = {b.id: training_service.waitlist_position(b) for b in upcoming}
+    positions = training_service.waitlist_positions(upcoming)
     token = training_service.calendar_feed_token(current_user)
-    db.session.commit()
-    return render_template("training/mine.html", upcoming=upcoming, past=past, positions=positions,
+    page = render_template("training/mine.html", upcoming=upcoming, past=past, positions=positions,
                            marks=training_service.my_attendance(current_user), button=ButtonForm(),
                            feed_url=external_url("training.calendar_feed", token=token))
+    db.session.commit()  # the calendar link, made on the first visit; after rendering, so nothing reloads
+    return page
 
 
 @bp.post("/calendar/reset")

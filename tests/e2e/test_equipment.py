@@ -1,0 +1,35 @@
+"""Journey 4: a coordinator receives a delivery and issues some to a volunteer's kit bag; the
+volunteer, on a phone, records a hand-out; the coordinator sees it in stock by holder and in the
+report. With the mouse (touch) and with the keyboard alone."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e import journeys as j
+from volunteer_hub.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("keyboard", [False, True], ids=["mouse", "keyboard"])
+def test_stock_goes_from_the_store_to_a_kit_bag_to_the_street_and_into_the_report(
+        page, phone_page, live_server, scene, keyboard):
+    item, place = ("Torch keyring", "Church Lane") if keyboard else ("Orange whistle", "Castle Street")
+    scene.item_and_place(item, place)
+    volunteer = scene.person("Ravi Bell" if keyboard else "Kit Morgan")
+
+    j.sign_in(page, "coordinator@example.org", DEMO_PASSWORD, keyboard=keyboard)
+    j.receive_stock(page, item, 50, keyboard=keyboard)
+    j.issue_to_kit_bag(page, item, 10, volunteer.name, keyboard=keyboard)
+
+    j.sign_in(phone_page, volunteer.email, volunteer.password, keyboard=keyboard)
+    j.hand_out(phone_page, item, 3, place, keyboard=keyboard)
+    j.look(phone_page, "hand-out-recorded")
+    expect(phone_page.get_by_role("heading", name="Left in your bag").locator("xpath=following-sibling::ul[1]")
+           ).to_contain_text(f"7 {item.lower()}s")
+
+    j.stock_page(page, "Stock", keyboard=keyboard)
+    bag = page.get_by_role("region", name=f"{volunteer.name}'s kit bag")
+    expect(bag.get_by_role("row", name=item)).to_contain_text("7")
+    assert j.report_figure(page, place, item, keyboard=keyboard) == "3"
