@@ -3,8 +3,12 @@ past finalised sessions with attendance for the demo volunteers. Idempotent."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 from sqlalchemy import func, select
+
+from volunteer_hub.demo._scale import insert_batches, spread, target
+from volunteer_hub.demo.a_people import GENERATED_EMAIL_DOMAIN
 
 from volunteer_hub.models import (
     Attendance,
@@ -12,10 +16,13 @@ from volunteer_hub.models import (
     Booking,
     BookingStatus,
     Course,
+    Role,
     SessionStatus,
     TrainingSession,
     User,
+    UserRole,
     db,
+    session_trainers,
     utcnow,
 )
 from volunteer_hub.services.training import local_to_utc, utc_to_local
@@ -138,8 +145,6 @@ _MARKS = ((AttendanceStatus.PRESENT, 0.76), (AttendanceStatus.LATE, 0.08), (Atte
 
 
 def _generated_sessions(rng, count: int, course_ids: list[int], durations: dict[int, int], now: dt.datetime):
-    from volunteer_hub.demo._scale import spread
-
     for _ in range(count):
         day = utc_to_local(spread(rng, future_days=120)).date()
         hour = rng.choice((10, 14, 18))
@@ -198,12 +203,6 @@ def _session_bookings(rng, session: dict, people: list[int], count: int, now: dt
 def seed_scale(scale: float, progress) -> None:
     """Sessions and bookings: SCALE_1 × scale of each, topped up (bookings go on the new
     sessions). Past sessions are finalised with attendance; full ones have waitlists and offers."""
-    import random
-
-    from volunteer_hub.demo._scale import insert_batches, target
-    from volunteer_hub.demo.a_people import GENERATED_EMAIL_DOMAIN
-    from volunteer_hub.models import Role, UserRole, session_trainers
-
     made = db.session.scalar(select(func.count()).select_from(TrainingSession)
                              .where(TrainingSession.notes == GENERATED_NOTES))
     wanted = max(0, target("sessions", scale) - made)

@@ -7,11 +7,27 @@ if missing, with the same titles, so the modules work in either order.
 from __future__ import annotations
 
 import datetime as dt
+import random
+import secrets
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
 
-from volunteer_hub.models import Certificate, ComplianceRequirement, Course, OrganisationKind, User, db
+from volunteer_hub.demo._scale import fix_sequence, insert_batches
+from volunteer_hub.demo.b_training import GENERATED_NOTES
+from volunteer_hub.models import (
+    Attendance,
+    AttendanceStatus,
+    Certificate,
+    ComplianceRequirement,
+    Course,
+    OrganisationKind,
+    TrainingSession,
+    User,
+    db,
+)
 from volunteer_hub.services import certificates as service
+from volunteer_hub.services.training import utc_to_local
 
 COURSES = {
     "Bystander intervention": 24,
@@ -99,17 +115,6 @@ def seed_scale(scale: float, progress) -> None:
     session and expiring after the course's validity, so the older ones have expired. A few are
     revoked. Numbers follow the site's VH-<year>-<id> from ids given here; topping up after a
     larger scale's registers issues only the new ones."""
-    import random
-    import secrets
-
-    from flask import current_app
-    from sqlalchemy import and_, or_
-
-    from volunteer_hub.demo._scale import fix_sequence, insert_batches
-    from volunteer_hub.demo.b_training import GENERATED_NOTES
-    from volunteer_hub.models import Attendance, AttendanceStatus, TrainingSession
-    from volunteer_hub.services.training import utc_to_local
-
     qualifying = or_(Attendance.status == AttendanceStatus.PRESENT,
                      and_(Attendance.status == AttendanceStatus.LATE, Course.late_counts_as_attended))
     missing = db.session.execute(

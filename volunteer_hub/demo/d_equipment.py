@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, func, or_, select, update
+
+from volunteer_hub.demo._scale import YEARS, insert_batches, target
+from volunteer_hub.demo.a_people import GENERATED_EMAIL_DOMAIN
 
 from volunteer_hub.models import (
     Holder,
@@ -132,8 +135,6 @@ def _bench_stock(coordinator, volunteer) -> None:
 
 def _movements(rng, count: int, items, stores, holders, balances, places, users, coordinator_id, today):
     """`count` movements in date order that never take more than a holder holds; updates `balances`."""
-    from volunteer_hub.demo._scale import YEARS
-
     start = today - dt.timedelta(days=365 * YEARS)
     days = sorted(start + dt.timedelta(days=rng.randrange(365 * YEARS + 1)) for _ in range(count))
     kinds, weights = zip(*_KINDS, strict=True)
@@ -191,11 +192,6 @@ def seed_scale(scale: float, progress) -> None:
     kit bags and venues, over three years; the balances are computed from the same movements
     and written with them, so the ledger and the balances agree. Also gives the demo volunteer's
     bag plenty to hand out for the benchmark."""
-    from sqlalchemy import bindparam, func, update
-
-    from volunteer_hub.demo._scale import insert_batches, target
-    from volunteer_hub.demo.a_people import GENERATED_EMAIL_DOMAIN
-
     coordinator = db.session.scalar(select(User).where(User.email == "coordinator@example.org"))
     volunteer = db.session.scalar(select(User).where(User.email == "volunteer@example.org"))
     _bench_stock(coordinator, volunteer)
