@@ -5,10 +5,18 @@ string, or a function given a SQLAlchemy connection to the benchmark database th
 path (to pick an id from the generated data). POSTs give `method="POST"` and `form` (a dict or a
 function of the connection); the CSRF token is taken from `csrf_from` with the same session, and
 wrk repeats the same body, so choose a POST that stays valid when repeated (a redirect counts as
-success; 4xx/5xx are reported as errors).
+success; 4xx/5xx are reported as errors). `__UNIQUE__` in a form value is replaced by a fresh
+32-hex-digit value on every request (bench/wrk_report.lua), for forms with an idempotency key.
 
-To come (issues 3-5): session list, session page, my training, the register, compliance matrix
-(first page), stock by holder, impact report, booking and hand-out POSTs.
+The two POSTs:
+- booking: the demo volunteer books a session they are already booked on. Every request takes the
+  whole path (CSRF, loading the session, BEGIN IMMEDIATE on SQLite or the session's row lock on
+  PostgreSQL, the booking rules) and is refused by the rule "already booked" with a redirect back
+  to the session. A booking that succeeds each time would need a new person or a new session per
+  request, which wrk cannot give, and would fill the session within seconds anyway.
+- hand-out: the demo volunteer hands out one personal alarm from their kit bag, with a new
+  idempotency key per request, so each one is recorded (a ledger row, the balance updated under
+  its lock). The generated data gives that bag a million of each item, so it never runs out.
 """
 from __future__ import annotations
 
@@ -16,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
+
+from volunteer_hub.models import utcnow
 
 DEMO_USERS = {
     "volunteer": "volunteer@example.org",
@@ -40,9 +50,54 @@ def _last_person(conn) -> str:
     return f"/people/{conn.execute(text('SELECT max(id) FROM users')).scalar_one()}"
 
 
+def _bench_booking_session(conn) -> int:
+    """A future session the demo volunteer is booked on (the demo seed books them on one)."""
+    return conn.execute(text(
+        "SELECT b.session_id FROM bookings b JOIN users u ON u.id = b.user_id "
+        "JOIN training_sessions s ON s.id = b.session_id "
+        "WHERE u.email = 'volunteer@example.org' AND b.status = 'confirmed' AND s.starts_at > :now "
+        "ORDER BY s.starts_at, s.id LIMIT 1"), {"now": utcnow()}).scalar_one()
+
+
+def _busiest_future_session(conn) -> str:
+    session_id = conn.execute(text(
+        "SELECT s.id FROM training_sessions s JOIN bookings b ON b.session_id = s.id "
+        "WHERE s.starts_at > :now GROUP BY s.id ORDER BY count(*) DESC, s.id LIMIT 1"), {"now": utcnow()}).scalar_one()
+    return f"/training/sessions/{session_id}"
+
+
+def _trainers_register(conn) -> str:
+    """The register of the demo trainer's session with the most people on it."""
+    session_id = conn.execute(text(
+        "SELECT st.session_id FROM session_trainers st JOIN users u ON u.id = st.user_id "
+        "JOIN bookings b ON b.session_id = st.session_id "
+        "WHERE u.email = 'trainer@example.org' GROUP BY st.session_id ORDER BY count(*) DESC, st.session_id "
+        "LIMIT 1")).scalar_one()
+    return f"/training/sessions/{session_id}/register"
+
+
+def _hand_out_form(conn) -> dict:
+    alarm = conn.execute(text("SELECT id FROM equipment_items WHERE name = 'Personal alarm'")).scalar_one()
+    place = conn.execute(text("SELECT min(id) FROM equipment_places")).scalar_one()
+    return {f"qty_{alarm}": "1", "place_id": str(place), "place_text": "", "event_name": "",
+            "occurred_on": utcnow().date().isoformat(), "time_band": "late_evening", "idempotency_key": "__UNIQUE__"}
+
+
 # /healthz is measured separately, first, as the baseline every page is compared with.
 PAGES: list[Page] = [
     Page("volunteer directory (first page)", "/people"),
     Page("home (coordinator)", "/home"),
     Page("person page", _last_person),
+    Page("session list", "/training/sessions", as_user="volunteer"),
+    Page("session page (busiest future session)", _busiest_future_session),
+    Page("my training", "/training/mine", as_user="volunteer"),
+    Page("register (demo trainer's biggest session)", _trainers_register, as_user="trainer"),
+    Page("compliance matrix (first page)", "/certificates/compliance"),
+    Page("stock by holder", "/equipment/stock"),
+    Page("impact report (hand-outs)", "/equipment/report"),
+    Page("booking POST (refused: already booked)", lambda conn: f"/training/sessions/{_bench_booking_session(conn)}/book",
+         as_user="volunteer", method="POST", form={},
+         csrf_from="/training/sessions"),
+    Page("hand-out POST (one alarm)", "/equipment/kit-bag/hand-out", as_user="volunteer", method="POST",
+         form=_hand_out_form, csrf_from="/equipment/kit-bag/hand-out"),
 ]

@@ -158,8 +158,15 @@ def resolve(value, engine):
     return value
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
 def query_count(browser: Browser | None, base: str, path: str, method: str, body: str | None) -> tuple[int, int]:
-    opener = browser.opener if browser else urllib.request.build_opener()
+    # Not following a redirect: a POST's count is its own, not the page it redirects to.
+    handlers = [_NoRedirect()] + ([urllib.request.HTTPCookieProcessor(browser.jar)] if browser else [])
+    opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(base + path, data=body.encode() if body is not None else None, method=method)
     if body is not None:
         request.add_header("Content-Type", "application/x-www-form-urlencoded")
@@ -183,7 +190,8 @@ def _wrk(url: str, args, cookie: str | None, method: str, body: str | None, dura
                "--timeout", "10s", "-s", str(HERE / "wrk_report.lua")]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
-    env = {**os.environ, "WRK_METHOD": method if method != "GET" else "", "WRK_BODY": body or ""}
+    env = {**os.environ, "WRK_METHOD": method if method != "GET" else "", "WRK_BODY": body or "",
+           "WRK_NONCE": secrets.token_hex(4)}
     done = subprocess.run([*command, url], capture_output=True, text=True, env=env)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("{")), None)
     if done.returncode != 0 or line is None:
@@ -254,7 +262,8 @@ def measure_page(page: Page, server: Server, browsers: dict, engine, args) -> di
         form = dict(resolve(page.form, engine) or {})
         form["csrf_token"] = browser.csrf(page.csrf_from or path)
         body = urllib.parse.urlencode(form)
-    status, queries = query_count(browser, server.url, path, page.method, body)
+    once = body.replace("__UNIQUE__", secrets.token_hex(16)) if body else body
+    status, queries = query_count(browser, server.url, path, page.method, once)
     if status >= 400:
         raise SystemExit(f"{page.name}: {page.method} {path} answered {status}")
     cookie = browser.cookie_header() if browser else None

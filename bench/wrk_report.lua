@@ -7,6 +7,24 @@ if method and method ~= "" then
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 end
 
+-- "__UNIQUE__" in the body: a fresh 32-hex-digit value per request (a run nonce, the thread, a
+-- counter), for forms whose idempotency key must differ each time.
+local thread_count = 0
+setup = function(thread)
+  thread_count = thread_count + 1
+  thread:set("thread_id", thread_count)
+end
+
+if wrk.body and wrk.body:find("__UNIQUE__", 1, true) then
+  local nonce = os.getenv("WRK_NONCE") or "00000000"
+  local counter = 0
+  request = function()
+    counter = counter + 1
+    local key = string.format("%s%08x%08x%08x", nonce, thread_id or 0, math.floor(counter / 2^31), counter % 2^31)
+    return wrk.format(nil, nil, nil, (wrk.body:gsub("__UNIQUE__", key)))
+  end
+end
+
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

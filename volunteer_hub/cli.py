@@ -21,9 +21,9 @@ def demo():
 
 
 @demo.command("seed", help="Add demo data once (running it again adds nothing).")
-@click.option("--scale", type=click.IntRange(min=1), default=None,
+@click.option("--scale", type=click.FloatRange(min=0.01), default=None,
               help="Also generate benchmark data: scale 1 is 1,000 people (and each area's share); N is N times that.")
-def demo_seed(scale: int | None):
+def demo_seed(scale: float | None):
     from volunteer_hub.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo, seed_scale
     from volunteer_hub.demo._scale import Progress
 
@@ -34,7 +34,7 @@ def demo_seed(scale: int | None):
             started = time.perf_counter()
             seed_scale(scale, Progress(show=True))
             db.session.commit()
-            click.echo(f"Generated data at scale {scale} in {time.perf_counter() - started:.1f} s.")
+            click.echo(f"Generated data at scale {scale:g} in {time.perf_counter() - started:.1f} s.")
     click.echo("Demo data is ready. Sign in (at /auth/sign-in) with:")
     for email, _name, roles, _org in DEMO_ACCOUNTS:
         click.echo(f"  {', '.join(r.value for r in roles):<22} {email:<26} password: {DEMO_PASSWORD}")

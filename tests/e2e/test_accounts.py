@@ -42,7 +42,8 @@ def test_a_coordinator_finds_a_volunteer_and_downloads_the_directory(page, keybo
 def test_a_coordinator_sees_the_people_pages_on_a_phone(phone_page):
     page = phone_page
     j.sign_in(page, "coordinator@example.org", DEMO_PASSWORD)
-    j.open_nav(page, "Organisations")
+    j.open_nav(page, "Volunteers")
+    j.press(page, j.link(page, "Organisations"))  # organisations are reached from the directory
     j.heading(page, "Partner organisations")
     j.look(page, "organisations")
     j.open_nav(page, "Home")

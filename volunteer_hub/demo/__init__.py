@@ -22,7 +22,7 @@ def seed_demo() -> None:
         module.seed()
 
 
-def seed_scale(scale: int, progress) -> None:
+def seed_scale(scale: float, progress) -> None:
     """Generated data for the benchmark: each area's `seed_scale(scale, progress)`, in order."""
     for module in _area_modules():
         if hasattr(module, "seed_scale"):

@@ -5,7 +5,8 @@ the order of their file names, after the ordinary demo seed (so the demo account
 for a `seed_scale`:
 - top up to the target, do not add blindly: count what a previous run made and generate only the
   rest, so running scale 1 then scale 10 gives scale 10, and running it twice adds nothing;
-- take the targets from SCALE_1 × scale (one place for the sizes the issue asks for);
+- take the targets from `target(key, scale)`, SCALE_1 × scale (one place for the sizes the issue
+  asks for; a fractional scale such as 0.05 makes a small set for tests);
 - insert with core bulk inserts in batches (`insert_batches`), not one ORM object at a time, and
   report with `progress.bar(label, total)`; each batch is committed, so scale 100 never holds one
   giant transaction;
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import click
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select, text
 
 from volunteer_hub.models import db, utcnow
 
@@ -34,6 +35,12 @@ SCALE_1 = {
     "certificates": 2_000,
 }
 BATCH = 5_000
+
+
+def target(what: str, scale: float) -> int:
+    """How many of `what` (a key of SCALE_1) scale N asks for; fractional scales make small sets (tests)."""
+    return round(SCALE_1[what] * scale)
+
 YEARS = 3
 
 
@@ -93,16 +100,38 @@ def batched(rows: Iterable[dict], size: int = BATCH) -> Iterator[list[dict]]:
 
 
 def insert_batches(table, rows: Iterable[dict], bar, returning=None) -> list:
-    """Bulk-insert `rows` (dicts) into `table` (a model or Table) a batch at a time, committing each
-    batch and advancing `bar`. With `returning` (a column), returns its values in row order."""
-    values: list = []
+    """Bulk-insert `rows` (dicts, all with the same keys) into `table` (a model or Table) a batch at a
+    time, committing each batch and advancing `bar`. With `returning` (the `id` column), returns the new ids in row order.
+
+    The ids are given here, counting on from the highest (and PostgreSQL's sequence is moved past
+    them afterwards): INSERT ... RETURNING in parameter order makes SQLite insert one row at a time,
+    which at scale 100 takes minutes. So nothing else may insert into the table meanwhile (the
+    generator runs alone, as `flask demo seed` does)."""
+    table = getattr(table, "__table__", table)  # core executemany: one statement per batch, not per row
+    ids: list[int] = []
+    next_id = None
+    if returning is not None:
+        returning = returning.expression  # the Column (from a model's attribute)
+        next_id = (db.session.scalar(select(func.max(returning))) or 0) + 1
     for batch in batched(rows):
-        stmt = insert(table)
-        if returning is not None:
-            result = db.session.execute(stmt.returning(returning, sort_by_parameter_order=True), batch)
-            values.extend(result.scalars())
-        else:
-            db.session.execute(stmt, batch)
+        if next_id is not None:
+            for row in batch:
+                row[returning.key] = next_id
+                ids.append(next_id)
+                next_id += 1
+        db.session.execute(insert(table), batch)
         db.session.commit()
         bar.update(len(batch))
-    return values
+    if returning is not None and ids:
+        fix_sequence(returning)
+    return ids
+
+
+def fix_sequence(id_column) -> None:
+    """After inserting explicit ids on PostgreSQL, move the table's id sequence past the highest."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    table = id_column.table.name
+    db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', '{id_column.key}'), "
+                            f"(SELECT max({id_column.key}) FROM {table}))"))
+    db.session.commit()

@@ -6,7 +6,7 @@ import random
 
 from sqlalchemy import func, select
 
-from volunteer_hub.demo._scale import SCALE_1, ascii_slug, fake, insert_batches, spread
+from volunteer_hub.demo._scale import ascii_slug, fake, insert_batches, spread, target
 from volunteer_hub.models import Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
 from volunteer_hub.services.passwords import hash_password
 
@@ -130,12 +130,12 @@ def _roles_for(rng) -> list[Role]:
     return [Role.VOLUNTEER]
 
 
-def seed_scale(scale: int, progress) -> None:
+def seed_scale(scale: float, progress) -> None:
     """Organisations and people: SCALE_1 × scale of each (topped up, never duplicated). Every
     generated person can sign in with the demo password."""
     demo_orgs = {name for name, _kind in DEMO_ORGANISATIONS}
     org_count = db.session.scalar(select(func.count()).select_from(Organisation).where(Organisation.name.not_in(demo_orgs)))
-    wanted_orgs = max(0, min(SCALE_1["organisations"] * scale, MAX_ORGANISATIONS) - org_count)
+    wanted_orgs = max(0, min(target("organisations", scale), MAX_ORGANISATIONS) - org_count)
     rng = random.Random(1000 + org_count)
     faker = fake(1000 + org_count)
     taken = {n.lower() for n in db.session.scalars(select(Organisation.name))}
@@ -143,7 +143,7 @@ def seed_scale(scale: int, progress) -> None:
         insert_batches(Organisation, _organisation_names(faker, rng, wanted_orgs, taken), bar)
 
     made = db.session.scalar(select(func.count()).select_from(User).where(User.email.like(f"%@{GENERATED_EMAIL_DOMAIN}")))
-    wanted = max(0, SCALE_1["people"] * scale - made)
+    wanted = max(0, target("people", scale) - made)
     if not wanted:
         return
     rng = random.Random(made)

@@ -7,11 +7,27 @@ if missing, with the same titles, so the modules work in either order.
 from __future__ import annotations
 
 import datetime as dt
+import random
+import secrets
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
 
-from volunteer_hub.models import Certificate, ComplianceRequirement, Course, OrganisationKind, User, db
+from volunteer_hub.demo._scale import fix_sequence, insert_batches
+from volunteer_hub.demo.b_training import GENERATED_NOTES
+from volunteer_hub.models import (
+    Attendance,
+    AttendanceStatus,
+    Certificate,
+    ComplianceRequirement,
+    Course,
+    OrganisationKind,
+    TrainingSession,
+    User,
+    db,
+)
 from volunteer_hub.services import certificates as service
+from volunteer_hub.services.training import utc_to_local
 
 COURSES = {
     "Bystander intervention": 24,
@@ -90,3 +106,52 @@ def seed() -> None:
             evidence_note="Original certificate seen; copy on file.", by=coordinator,
         )
     db.session.flush()
+
+
+# --- generated data for the benchmark (`flask demo seed --scale N`) -----------------------
+def seed_scale(scale: float, progress) -> None:
+    """Certificates for the generated registers, as finalising them would issue: one for each
+    qualifying mark (present, or late where late counts) that has none yet, dated the day of the
+    session and expiring after the course's validity, so the older ones have expired. A few are
+    revoked. Numbers follow the site's VH-<year>-<id> from ids given here; topping up after a
+    larger scale's registers issues only the new ones."""
+    qualifying = or_(Attendance.status == AttendanceStatus.PRESENT,
+                     and_(Attendance.status == AttendanceStatus.LATE, Course.late_counts_as_attended))
+    missing = db.session.execute(
+        select(Attendance.id, Attendance.user_id, Attendance.session_id, Attendance.marked_by_id,
+               TrainingSession.course_id, TrainingSession.starts_at)
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .join(Course, Course.id == TrainingSession.course_id)
+        .outerjoin(Certificate, Certificate.attendance_id == Attendance.id)
+        .where(TrainingSession.notes == GENERATED_NOTES, TrainingSession.finalised_at.is_not(None),
+               Course.gives_certificate, qualifying, Certificate.id.is_(None))
+        .order_by(Attendance.id)
+    ).all()
+    if not missing:
+        return
+    courses = {c.id: c for c in db.session.scalars(select(Course))}
+    issuer = current_app.config["VH_PARTNERSHIP_NAME"]
+    revoker = db.session.scalar(select(User.id).where(User.email == "coordinator@example.org"))
+    rng = random.Random(3000 + len(missing))
+    first_id = (db.session.scalar(select(func.max(Certificate.id))) or 0) + 1
+
+    def rows():
+        for certificate_id, (attendance_id, user_id, session_id, marked_by, course_id, starts_at) in enumerate(
+                missing, start=first_id):
+            issued_on = utc_to_local(starts_at).date()
+            row = {"id": certificate_id, "user_id": user_id, "course_id": course_id, "title": None, "issuer": issuer,
+                   "number": f"VH-{issued_on.year}-{certificate_id:06d}",
+                   "verification_code": secrets.token_urlsafe(18), "issued_on": issued_on,
+                   "expires_on": service.expiry_for(courses[course_id], issued_on), "attendance_id": attendance_id,
+                   "session_id": session_id, "is_external": False, "recorded_by_id": marked_by,
+                   "created_at": starts_at + dt.timedelta(hours=3), "revoked_at": None, "revoked_by_id": None,
+                   "revocation_reason": None}
+            if rng.random() < 0.005:
+                row.update(revoked_at=row["created_at"] + dt.timedelta(days=rng.randint(1, 20)),
+                           revoked_by_id=revoker,
+                           revocation_reason="Marked present by mistake: they left before the session began.")
+            yield row
+
+    with progress.bar("Certificates", len(missing)) as bar:
+        insert_batches(Certificate, rows(), bar)
+    fix_sequence(Certificate.__table__.c.id)

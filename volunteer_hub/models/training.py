@@ -64,7 +64,7 @@ class TrainingSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     starts_at: Mapped[dt.datetime] = mapped_column(index=True)
-    ends_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime] = mapped_column(index=True)  # the session list: not ended yet
     place: Mapped[str | None] = mapped_column(String(300))  # address
     online_url: Mapped[str | None] = mapped_column(String(500))
     capacity: Mapped[int]

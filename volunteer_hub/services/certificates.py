@@ -346,8 +346,9 @@ STATUS_FILTERS = {  # people who have at least one required course that is...
 }
 
 
-def _required_pairs():
-    """SQL: (user_id, course_id) for every course each person must hold (by role or organisation kind)."""
+def _required_pairs(user_ids: list[int] | None = None):
+    """SQL: (user_id, course_id) for every course each person must hold (by role or organisation
+    kind); only for `user_ids` if given (one page's people: then it reads only their rows)."""
     by_role = (
         select(UserRole.user_id.label("user_id"), ComplianceRequirement.course_id.label("course_id"))
         .join(ComplianceRequirement, ComplianceRequirement.role == UserRole.role)
@@ -357,20 +358,37 @@ def _required_pairs():
         .join(Organisation, Organisation.id == User.organisation_id)
         .join(ComplianceRequirement, ComplianceRequirement.organisation_kind == Organisation.kind)
     )
+    if user_ids is not None:
+        by_role, by_kind = by_role.where(UserRole.user_id.in_(user_ids)), by_kind.where(User.id.in_(user_ids))
     return union(by_role, by_kind).subquery("required")
 
 
-def _cells(today: dt.date):
-    """SQL: one row per (person, required course) with the best expiry held and its status."""
-    required = _required_pairs()
+def _has_requirement():
+    """SQL condition on User: someone must hold at least one course (the same people as in
+    _required_pairs, without building the pairs: cheap enough to test row by row)."""
+    # Correlated EXISTS, not IN: with IN, SQLite reads every such person and sorts them all by
+    # name; with EXISTS it walks the name index and stops at the end of the page.
+    return or_(
+        exists().where(Organisation.id == User.organisation_id,
+                       ComplianceRequirement.organisation_kind == Organisation.kind),
+        exists().where(UserRole.user_id == User.id, ComplianceRequirement.role == UserRole.role),
+    )
+
+
+def _cells(today: dt.date, user_ids: list[int] | None = None):
+    """SQL: one row per (person, required course) with the best expiry held and its status
+    (for everyone, or only for `user_ids`)."""
+    required = _required_pairs(user_ids)
     best_expiry = type_coerce(func.max(func.coalesce(Certificate.expires_on, literal(NEVER, Date))), Date)
     best = (
         select(Certificate.user_id, Certificate.course_id, best_expiry.label("best"))
         .where(Certificate.course_id.is_not(None), Certificate.revoked_at.is_(None),
                Certificate.withdrawn_at.is_(None), Certificate.issued_on <= today)
         .group_by(Certificate.user_id, Certificate.course_id)
-        .subquery("best")
     )
+    if user_ids is not None:
+        best = best.where(Certificate.user_id.in_(user_ids))
+    best = best.subquery("best")
     soon = today + dt.timedelta(days=expiring_days())
     status = case(
         (best.c.best.is_(None), "missing"),
@@ -429,7 +447,7 @@ class Matrix:
 def _people_query(filters: ComplianceFilter, cells):
     stmt = (
         select(User)
-        .where(User.is_active, User.id.in_(select(cells.c.user_id)))
+        .where(User.is_active, _has_requirement())
         .options(joinedload(User.organisation))
         .order_by(User.name, User.id)
     )
@@ -480,7 +498,7 @@ def compliance_matrix(filters: ComplianceFilter, page: int = 1, per_page: int = 
     courses = _matrix_courses(filters)
     pagination = db.paginate(_people_query(filters, cells), page=page, per_page=per_page, error_out=False, count=True)
     ids = [p.id for p in pagination.items]
-    cell_rows = db.session.execute(select(cells).where(cells.c.user_id.in_(ids))).all() if ids else []
+    cell_rows = db.session.execute(select(_cells(today, ids))).all() if ids else []
     return Matrix(courses, _rows(pagination.items, courses, cell_rows), pagination)
 
 

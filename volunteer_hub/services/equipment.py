@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy import Select, and_, case, exists, extract, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, joinedload
@@ -263,6 +263,31 @@ def balances_for(holder: Holder, only_held: bool = True) -> list[StockBalance]:
     if only_held:
         stmt = stmt.where(StockBalance.quantity > 0)
     return list(db.session.scalars(stmt))
+
+
+def stock_by_holder_page(page: int, per_page: int):
+    """One page of stock_by_holder(), in the same order: (pagination of holders, [(holder, balances)]).
+    Two queries for the page (and one to count), whatever the number of kit bags."""
+    owner_user, owner_org = aliased(User), aliased(Organisation)
+    holds = exists().where(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0)
+    kind_order = case({HolderKind.STORE.value: 0, HolderKind.ORGANISATION.value: 1}, value=Holder.kind, else_=2)
+    name = func.lower(func.coalesce(Holder.name, owner_org.name, owner_user.name))
+    stmt = (
+        select(Holder).outerjoin(owner_user, owner_user.id == Holder.user_id)
+        .outerjoin(owner_org, owner_org.id == Holder.organisation_id)
+        .where(holds).options(*holders_with_owner()).order_by(kind_order, name, Holder.id)
+    )
+    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    ids = [h.id for h in pagination.items]
+    grouped: dict[int, list[StockBalance]] = {i: [] for i in ids}
+    if ids:
+        for balance in db.session.scalars(
+            select(StockBalance).join(StockBalance.item)
+            .where(StockBalance.holder_id.in_(ids), StockBalance.quantity > 0)
+            .options(joinedload(StockBalance.item)).order_by(StockBalance.holder_id, Item.name)
+        ):
+            grouped[balance.holder_id].append(balance)
+    return pagination, [(h, grouped[h.id]) for h in pagination.items]
 
 
 def stock_by_holder() -> list[tuple[Holder, list[StockBalance]]]:

@@ -152,8 +152,13 @@ def holder_hand_out(holder_id):
 @role_required(*STAFF)
 def stock():
     by = "item" if request.args.get("by") == "item" else "holder"
-    data = svc.stock_by_item() if by == "item" else svc.stock_by_holder()
-    return render_template("equipment/stock.html", by=by, data=data, low=svc.low_stock_balances(),
+    page = None
+    if by == "item":
+        data = svc.stock_by_item()
+    else:  # a page of holders at a time: there may be thousands of kit bags
+        page, data = svc.stock_by_holder_page(max(request.args.get("page", 1, type=int), 1),
+                                              current_app.config["VH_PAGE_SIZE"])
+    return render_template("equipment/stock.html", by=by, data=data, page=page, low=svc.low_stock_balances(),
                            stores=svc.list_stores(), store_form=f.StoreForm())
 
 

@@ -22,6 +22,7 @@ from volunteer_hub.models import (
     Attendance,
     AttendanceStatus,
     BookingStatus,
+    CalendarFeed,
     Role,
     SessionStatus,
     TrainingSession,
@@ -243,11 +244,14 @@ def session_detail(session_id):
     return render_template("training/session.html", **ctx)
 
 
+MOVE_CHOICES = 20  # the next sessions of the course a booking can be moved to (each booking repeats the list)
+
+
 def _move_choices(session):
     others = db.session.scalars(select(TrainingSession).where(
         TrainingSession.course_id == session.course_id, TrainingSession.id != session.id,
         TrainingSession.status == SessionStatus.SCHEDULED, TrainingSession.starts_at > utcnow())
-        .order_by(TrainingSession.starts_at)).all()
+        .order_by(TrainingSession.starts_at).limit(MOVE_CHOICES)).all()
     return [(s.id, f"{format_local(s.starts_at)} · {s.place or 'Online'}") for s in others]
 
 
@@ -380,18 +384,21 @@ def booking_move(booking_id):
 @bp.get("/mine")
 @login_required
 def my_training():
+    # The calendar link is made on the first visit. Commit only then, and before loading the
+    # page's data: a commit expires every loaded object, and each booking would be read again.
+    first_visit = db.session.get(CalendarFeed, current_user.id) is None
+    token = training_service.calendar_feed_token(current_user)
+    if first_visit:
+        db.session.commit()
     bookings = training_service.my_bookings(current_user)
     now = utcnow()
     upcoming = [b for b in bookings if b.is_active and b.session.ends_at > now]
     upcoming.sort(key=lambda b: b.session.starts_at)
     past = [b for b in bookings if b.status is BookingStatus.CONFIRMED and b.session.ends_at <= now]
     positions = training_service.waitlist_positions(upcoming)
-    token = training_service.calendar_feed_token(current_user)
-    page = render_template("training/mine.html", upcoming=upcoming, past=past, positions=positions,
+    return render_template("training/mine.html", upcoming=upcoming, past=past, positions=positions,
                            marks=training_service.my_attendance(current_user), button=ButtonForm(),
                            feed_url=external_url("training.calendar_feed", token=token))
-    db.session.commit()  # the calendar link, made on the first visit; after rendering, so nothing reloads
-    return page
 
 
 @bp.post("/calendar/reset")
