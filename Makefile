@@ -28,7 +28,7 @@ seed: db
 ## make run: set everything up (venv, packages, SQLite database in instance/, demo data) and serve the site.
 run: seed
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	VH_BASE_URL=$${VH_BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set).
 test: install
