@@ -105,6 +105,7 @@ def browser(chromium_executable):
 
 def _new_page(browser, live_server, viewport):
     context = browser.new_context(base_url=live_server.url, viewport=viewport, accept_downloads=True,
+                                  reduced_motion="reduce",  # no menu animation to race against
                                   locale="en-GB", timezone_id="Europe/London")
     context.set_default_timeout(10_000)
     return context, context.new_page()

@@ -148,11 +148,16 @@ def link(page: Page, name: str) -> Locator:
 
 def open_nav(page: Page, label: str, *, keyboard: bool = False) -> None:
     """Use the main navigation; on a phone, open the Menu first."""
+    page.wait_for_load_state("load")
     nav = page.get_by_role("navigation", name="Main")
     target = nav.get_by_role("link", name=label, exact=True)
-    if not target.is_visible():
-        press(page, nav.get_by_role("button", name="Menu"), keyboard=keyboard)
-        expect(target).to_be_visible()
+    menu = nav.get_by_role("button", name="Menu")
+    # Decide by the menu button (shown on narrow screens) and its state, not by the link's
+    # visibility, which is briefly false while Bootstrap animates the menu open.
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        press(page, menu, keyboard=keyboard)
+        expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(target).to_be_visible()
     press(page, target, keyboard=keyboard)
 
 

@@ -55,7 +55,7 @@ def test_a_trainer_finalises_the_register_on_a_phone_and_anyone_can_verify_the_c
     code_link = verification_link(pdf.body())
 
     # A venue manager, not signed in, checks it: by the number printed on it, and by the QR code's link.
-    visitor = browser.new_context(base_url=live_server.url, viewport=phone_page.viewport_size)
+    visitor = browser.new_context(base_url=live_server.url, viewport=phone_page.viewport_size, reduced_motion="reduce")
     try:
         public = visitor.new_page()
         result = j.verify_certificate(public, number, keyboard=keyboard)

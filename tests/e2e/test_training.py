@@ -96,7 +96,7 @@ def test_a_waiting_volunteer_gets_the_freed_place_by_email_and_accepts_it(browse
     assert "1st" in SmtpSink.text(waitlisted)
 
     # The first volunteer cancels from My training, in their own browser.
-    other = browser.new_context(base_url=live_server.url, viewport=page.viewport_size)
+    other = browser.new_context(base_url=live_server.url, viewport=page.viewport_size, reduced_motion="reduce")
     try:
         first_page = other.new_page()
         j.sign_in(first_page, first.email, first.password, keyboard=keyboard)
