@@ -19,7 +19,7 @@ from tests.factories import make_org, make_user, sign_in_as
 from tests.factories_certificates import mark, require
 from tests.factories_equipment import make_asset, make_item, make_place, make_store
 from tests.factories_training import make_booking, make_course, make_session
-from volunteer_hub.models import AttendanceStatus, BookingStatus, ItemKind, Role, SessionStatus, db, utcnow
+from volunteer_hub.models import AttendanceStatus, BookingStatus, Role, SessionStatus, db, utcnow
 from volunteer_hub.services import certificates as certificate_service
 from volunteer_hub.services import equipment as equipment_service
 

@@ -112,7 +112,7 @@ def can_take_register(user: User, training_session) -> bool:
 
 
 def get_session_or_404(session_id: int):
-    from sqlalchemy.orm import joinedload, lazyload, selectinload
+    from sqlalchemy.orm import joinedload, selectinload
 
     from volunteer_hub.models import TrainingSession, User
 

@@ -2,7 +2,6 @@
 import datetime as dt
 import threading
 
-import pytest
 from sqlalchemy import select
 
 from tests.factories import make_user

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, type_coerce, union
 from sqlalchemy.orm import aliased, joinedload
 
+from volunteer_hub.csvfiles import csv_safe
 from volunteer_hub.models import (
     Attendance,
     AttendanceStatus,
@@ -520,16 +521,11 @@ def compliance_csv_rows(matrix: Matrix):
     for row in matrix.rows:
         person = row.person
         yield [
-            _csv_safe(person.name),
-            _csv_safe(person.organisation.name if person.organisation else ""),
+            csv_safe(person.name),
+            csv_safe(person.organisation.name if person.organisation else ""),
             ", ".join(sorted(r.label for r in person.roles)),
             *(cell.label for cell in row.cells),
         ]
-
-
-def _csv_safe(value: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 # --- per organisation --------------------------------------------------------------------------

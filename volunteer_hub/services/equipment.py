@@ -41,7 +41,7 @@ from volunteer_hub.models import (
 )
 from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
-from volunteer_hub.services.people import csv_safe
+from volunteer_hub.csvfiles import csv_safe
 from volunteer_hub.urls import external_url
 
 

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from volunteer_hub.csvfiles import csv_safe
 from volunteer_hub.models import Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
 from volunteer_hub.services.auth import normalise_email, reset_token
 from volunteer_hub.services.errors import Conflict, NotAllowed, ValidationFailed
@@ -171,12 +172,6 @@ def directory_query(f: DirectoryFilter) -> Select:
     if f.confirmed is not None:
         stmt = stmt.where(User.confirmed_at.is_not(None) if f.confirmed else User.confirmed_at.is_(None))
     return stmt.order_by(func.lower(User.name), User.id)
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 DIRECTORY_CSV_HEADER = ["name", "preferred_name", "email", "phone", "organisation", "roles", "active", "confirmed"]

@@ -1,5 +1,3 @@
-import csv
-import io
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -13,6 +11,7 @@ from volunteer_hub.blueprints.certificates.forms import (
     ExternalCertificateForm,
     VerifyForm,
 )
+from volunteer_hub.csvfiles import csv_response
 from volunteer_hub.extensions import limiter
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import Course, OrganisationKind, Role, db
@@ -133,10 +132,7 @@ def compliance():
 @role_required(*STAFF)
 def compliance_export():
     matrix = service.compliance_matrix_all(_compliance_filter(_compliance_form()))
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(service.compliance_csv_rows(matrix))
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=compliance.csv"})
+    return csv_response(service.compliance_csv_rows(matrix), "compliance.csv")
 
 
 @bp.get("/certificates/organisations")

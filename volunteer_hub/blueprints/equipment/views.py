@@ -1,15 +1,14 @@
-import csv
 import datetime as dt
-import io
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from volunteer_hub.blueprints.equipment import bp
 from volunteer_hub.blueprints.equipment import forms as f
 from volunteer_hub.blueprints.equipment.chart import bar_chart
 from volunteer_hub.blueprints.main.views import add_dashboard_panel
+from volunteer_hub.csvfiles import csv_response
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import ItemKind, MovementKind, PlaceKind, TimeBand, db
 from volunteer_hub.security import (
@@ -336,20 +335,6 @@ def movements():
     return render_template("equipment/movements.html", form=form, page=page)
 
 
-def _csv_response(rows, filename):
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in rows:
-            writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
-
-
 @bp.get("/equipment/movements.csv")
 @role_required(*STAFF)
 def movements_csv():
@@ -360,7 +345,7 @@ def movements_csv():
         for movement in db.session.scalars(stmt):
             yield svc.movement_csv_row(movement)
 
-    return _csv_response(rows(), "stock-movements.csv")
+    return csv_response(rows(), "stock-movements.csv")
 
 
 @bp.route("/equipment/movements/<int:movement_id>", methods=["GET", "POST"])
@@ -562,5 +547,5 @@ def report_csv():
                 yield ["place", people_service.csv_safe(p), people_service.csv_safe(item.name),
                        data["place_table"].get((p, item.id), 0)]
 
-    return _csv_response(rows(), f"handed-out-{start}-to-{end}.csv")
+    return csv_response(rows(), f"handed-out-{start}-to-{end}.csv")
 

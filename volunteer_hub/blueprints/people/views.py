@@ -1,7 +1,4 @@
-import csv
-import io
-
-from flask import Response, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from volunteer_hub.blueprints.people import bp
@@ -13,6 +10,7 @@ from volunteer_hub.blueprints.people.forms import (
     ProfileForm,
     RolesForm,
 )
+from volunteer_hub.csvfiles import csv_response
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import OrganisationKind, Role, db
 from volunteer_hub.security import STAFF, can_manage_roles, get_organisation_or_404, get_person_or_404, role_required
@@ -82,21 +80,7 @@ def directory():
 @role_required(*STAFF)
 def directory_export():
     stmt = people_service.directory_query(_directory_filter(_directory_form()))
-
-    def generate():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in people_service.directory_csv_rows(db.session.scalars(stmt)):
-            writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
-
-    return Response(
-        stream_with_context(generate()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=volunteers.csv"},
-    )
+    return csv_response(people_service.directory_csv_rows(db.session.scalars(stmt)), "volunteers.csv")
 
 
 @bp.get("/people/<int:user_id>")
