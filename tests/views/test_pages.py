@@ -71,3 +71,11 @@ def test_a_crash_shows_the_friendly_500_and_rolls_back(app):
 
     r = app.test_client().get("/__boom")
     assert r.status_code == 500 and "Nothing was saved" in r.get_data(as_text=True)
+
+
+def test_home_page_loads_the_styles_its_panels_use(client, volunteer):
+    """Without certificates.css, a status badge is white text on white: present but unreadable."""
+    sign_in_as(client, volunteer)
+    page = client.get("/home").get_data(as_text=True)
+    for sheet in ("training", "certificates", "equipment"):
+        assert f"/static/css/{sheet}.css" in page
