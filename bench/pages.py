@@ -27,6 +27,7 @@ from sqlalchemy import text
 
 from volunteer_hub.models import utcnow
 
+DEMO_PASSWORD = "demo-password-2026"
 DEMO_USERS = {
     "volunteer": "volunteer@example.org",
     "trainer": "trainer@example.org",
