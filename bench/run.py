@@ -364,7 +364,7 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     scales = sorted({int(s) for s in args.scales.split(",")})
     if len(scales) < 2:
-        log(f"one scale only: no p95 growth ratio (the target needs two, e.g. --scales 1,100)")
+        log("one scale only: no p95 growth ratio (the target needs two, e.g. --scales 1,100)")
 
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="vh-bench-") as tmp:

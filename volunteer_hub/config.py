@@ -68,6 +68,7 @@ class BaseConfig:
     VH_SET_PASSWORD_MAX_AGE = 14 * 24 * 3600
     VH_OUTBOX_MAX_ATTEMPTS = 10
     VH_PAGE_SIZE = 25
+    VH_LIST_COUNT_CAP = 1000  # long lists count this many rows past the page, then say "more than"
     VH_OFFER_HOURS = 24  # how long a waitlist offer stays open (never past the session's booking close)
     VH_REMINDER_HOURS = "48,2"  # reminders before a session, in hours (a session may set its own)
     # Argon2id at OWASP's minimum: 19 MiB, 2 passes, 1 lane.
@@ -148,6 +149,9 @@ def load_config(app, config: str | type | None, overrides: dict) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
     app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file on this machine cannot drop the connection: no ping before each request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     _check_secret_key(app, cls)
 
 

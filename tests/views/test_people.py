@@ -62,6 +62,23 @@ def test_directory_searches_filters_sorts_and_paginates(client, coordinator, app
     assert "Cora Coordinator" in page and "Amy Pastor" not in page
 
 
+def test_a_long_directory_says_more_than_and_still_pages_to_the_end(client, coordinator, app):
+    # The count stops VH_LIST_COUNT_CAP rows past the page, so the first page costs the same at any size.
+    app.config.update(VH_PAGE_SIZE=2, VH_LIST_COUNT_CAP=3)
+    for n in range(9):
+        make_user(name=f"Pat Walker {n}")
+    sign_in_as(client, coordinator)
+    first = client.get("/people?q=walker").get_data(as_text=True)
+    assert "more than 3 people, page 1<" in first
+    assert 'href="/people?q=walker&amp;page=2">Next<' in first
+    third = client.get("/people?q=walker&page=3").get_data(as_text=True)
+    assert "Pat Walker 4" in third and "more than 7 people, page 3<" in third
+    last = client.get("/people?q=walker&page=5").get_data(as_text=True)
+    # Near the end the count is exact again, with the real number of pages, and no Next.
+    assert "9 people, page 5 of 5" in last and "Pat Walker 8" in last
+    assert '<span class="page-link">Next</span>' in last
+
+
 def test_directory_ignores_nonsense_filters(client, coordinator):
     sign_in_as(client, coordinator)
     assert client.get("/people?organisation=abc&role=king&page=-3&active=maybe").status_code == 200

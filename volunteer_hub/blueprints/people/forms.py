@@ -1,10 +1,10 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TelField
+from wtforms import DateField, SelectMultipleField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from volunteer_hub.forms import OptionalIntSelectField, choices
+from volunteer_hub.forms import OptionalIntSelectField, SelectField, choices
 from volunteer_hub.models import OrganisationKind, Role
 
 PHONE = [Optional(), Length(max=40), Regexp(r"^[0-9+() \-]{6,40}$", message="Enter a phone number using digits, spaces and + only.")]

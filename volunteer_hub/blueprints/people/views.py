@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from volunteer_hub.blueprints.people import bp
@@ -13,6 +13,7 @@ from volunteer_hub.blueprints.people.forms import (
 from volunteer_hub.csvfiles import csv_response
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import OrganisationKind, Role, db
+from volunteer_hub.pagination import paginate_capped
 from volunteer_hub.security import STAFF, can_manage_roles, get_organisation_or_404, get_person_or_404, role_required
 from volunteer_hub.services import people as people_service
 from volunteer_hub.services.errors import DomainError
@@ -72,7 +73,7 @@ def _directory_form() -> DirectoryFilterForm:
 def directory():
     form = _directory_form()
     stmt = people_service.directory_query(_directory_filter(form))
-    page = db.paginate(stmt, per_page=current_app.config["VH_PAGE_SIZE"], error_out=False, count=True)
+    page = paginate_capped(stmt)
     return render_template("people/directory.html", form=form, page=page)
 
 
