@@ -13,7 +13,6 @@ from volunteer_hub.blueprints.people.forms import (
 from volunteer_hub.csvfiles import csv_response
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import OrganisationKind, Role, db
-from volunteer_hub.pagination import paginate_capped
 from volunteer_hub.security import STAFF, can_manage_roles, get_organisation_or_404, get_person_or_404, role_required
 from volunteer_hub.services import people as people_service
 from volunteer_hub.services.errors import DomainError
@@ -72,9 +71,8 @@ def _directory_form() -> DirectoryFilterForm:
 @role_required(*STAFF)
 def directory():
     form = _directory_form()
-    stmt = people_service.directory_query(_directory_filter(form))
-    page = paginate_capped(stmt)
-    return render_template("people/directory.html", form=form, page=page)
+    page, roles = people_service.directory_page(_directory_filter(form))
+    return render_template("people/directory.html", form=form, page=page, roles=roles)
 
 
 @bp.get("/people/export.csv")
