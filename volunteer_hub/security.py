@@ -12,6 +12,8 @@ from functools import wraps
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from volunteer_hub.models import Asset, Holder, Item, Organisation, Place, Role, StockMovement, User, db
 
@@ -58,8 +60,15 @@ def can_manage_roles(viewer: User) -> bool:
     return viewer.has_role(Role.ADMIN)
 
 
+# A person with their roles and organisation, in one query (the person page shows both).
+_PERSON = (select(User).options(joinedload(User.role_rows), joinedload(User.organisation))
+           .where(User.id == bindparam("user_id")))
+
+
 def get_person_or_404(user_id: int, viewer: User) -> User:
-    person = db.get_or_404(User, user_id)
+    person = db.session.scalars(_PERSON, {"user_id": user_id}).unique().one_or_none()
+    if person is None:
+        abort(404)
     if not can_view_person(viewer, person):
         abort(403)
     return person
