@@ -348,3 +348,32 @@ def test_jobs_command_runs_the_training_jobs(runner, app):
     result = runner.invoke(args=["jobs", "run"])
     assert "lapse waitlist offers: 0 offers lapsed" in result.output
     assert "training reminders: 0 reminders queued" in result.output
+
+
+def test_coordinator_moves_a_booking_from_its_own_page_listing_places_left(client, coordinator, training_session,
+                                                                           volunteer):
+    """The session page links each booking to a page that offers the course's next sessions
+    (with the places they have left), instead of repeating that list in every row."""
+    booking = make_booking(training_session, volunteer)
+    later = make_session(training_session.course, capacity=4, place="Library", starts_in=dt.timedelta(days=14))
+    make_booking(later)
+    sign_in_as(client, coordinator)
+    page = _text(client.get(f"/training/sessions/{training_session.id}"))
+    assert "<select" not in page.split("Booked and waiting")[1]
+    move_url = f"/training/bookings/{booking.id}/move"
+    assert f'href="{move_url}"' in page
+    r = client.get(move_url)
+    assert r.status_code == 200
+    form = _text(r)
+    assert "Move Vera Volunteer" in form and "Library" in form and "3 places left" in form
+    r = client.post(move_url, data={"session_id": later.id}, follow_redirects=True)
+    assert "Vera Volunteer is moved." in _text(r)
+    assert db.session.scalar(select(Booking.session_id).where(
+        Booking.user_id == volunteer.id, Booking.status == BookingStatus.CONFIRMED)) == later.id
+
+
+def test_the_move_page_says_when_there_is_no_other_session(client, coordinator, training_session, volunteer):
+    booking = make_booking(training_session, volunteer)
+    sign_in_as(client, coordinator)
+    page = _text(client.get(f"/training/bookings/{booking.id}/move"))
+    assert "no other upcoming session of this course" in page and "<select" not in page

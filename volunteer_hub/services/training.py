@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, load_only, selectinload
 
 from volunteer_hub.models import (
     Attendance,
@@ -26,6 +26,7 @@ from volunteer_hub.models import (
     BookingStatus,
     CalendarFeed,
     Course,
+    Organisation,
     Role,
     SessionStatus,
     TrainingSession,
@@ -330,8 +331,12 @@ def waitlist_positions(bookings) -> dict[int, int | None]:
     return positions
 
 
-# A booking's person and organisation, in the same query (their roles are not needed to list them).
-_WITH_PERSON = (joinedload(Booking.user).options(joinedload(User.organisation), lazyload(User.role_rows)),)
+# A person's name and organisation's name, for listing them: only the columns the lists show (a
+# person's other columns, such as the password hash, would be read and converted for every row).
+_PERSON_NAME = (load_only(User.name, User.organisation_id), joinedload(User.organisation).load_only(Organisation.name),
+                lazyload(User.role_rows))
+# A booking's person and organisation, in the same query.
+_WITH_PERSON = (joinedload(Booking.user).options(*_PERSON_NAME),)
 
 
 def session_bookings(session: TrainingSession, statuses=ACTIVE) -> list[Booking]:
@@ -740,8 +745,7 @@ def register_rows(session: TrainingSession) -> list[RegisterRow]:
     bookings = session_bookings(session, (BookingStatus.CONFIRMED,))
     marks = {a.user_id: a for a in db.session.scalars(
         select(Attendance).where(Attendance.session_id == session.id)
-        .options(joinedload(Attendance.user).options(joinedload(User.organisation), lazyload(User.role_rows)),
-                 selectinload(Attendance.corrections)))}
+        .options(joinedload(Attendance.user).options(*_PERSON_NAME), selectinload(Attendance.corrections)))}
     rows = [RegisterRow(b.user, b, marks.pop(b.user_id, None)) for b in bookings]
     rows += [RegisterRow(a.user, None, a) for a in marks.values()]
     return sorted(rows, key=lambda r: (r.user.name.lower(), r.user.id))

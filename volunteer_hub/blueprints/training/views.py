@@ -235,7 +235,7 @@ def session_detail(session_id):
         bookings, late = training_service.bookings_and_late_cancellations(session)
         booking = next((b for b in bookings if b.user_id == current_user.id), None)  # staff see every booking
         ctx.update(bookings=bookings, late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
-                   cancel_form=SessionCancelForm(), move_choices=_move_choices(session))
+                   cancel_form=SessionCancelForm())
     else:
         booking = training_service.active_booking(session, current_user)
     ctx.update(training_session=session, held=held, waiting=waiting, booking=booking,
@@ -244,7 +244,7 @@ def session_detail(session_id):
     return render_template("training/session.html", **ctx)
 
 
-MOVE_CHOICES = 20  # the next sessions of the course a booking can be moved to (each booking repeats the list)
+MOVE_CHOICES = 20  # the next sessions of the course a booking can be moved to
 
 
 def _move_choices(session):
@@ -252,7 +252,16 @@ def _move_choices(session):
         TrainingSession.course_id == session.course_id, TrainingSession.id != session.id,
         TrainingSession.status == SessionStatus.SCHEDULED, TrainingSession.starts_at > utcnow())
         .order_by(TrainingSession.starts_at).limit(MOVE_CHOICES)).all()
-    return [(s.id, f"{format_local(s.starts_at)} · {s.place or 'Online'}") for s in others]
+    counts = training_service.place_counts(s.id for s in others)
+    return [(s.id, f"{format_local(s.starts_at)} · {s.place or 'Online'} · {_places_left(s, *counts[s.id])}")
+            for s in others]
+
+
+def _places_left(session, held, waiting) -> str:
+    left = session.capacity - held
+    if left <= 0:
+        return f"full, {waiting} waiting"
+    return f"{left} place left" if left == 1 else f"{left} places left"
 
 
 @bp.post("/sessions/<int:session_id>/book")
@@ -360,12 +369,14 @@ def booking_decline(booking_id):
     return redirect(url_for("training.session_detail", session_id=booking.session_id))
 
 
-@bp.post("/bookings/<int:booking_id>/move")
+@bp.route("/bookings/<int:booking_id>/move", methods=["GET", "POST"])
 @role_required(*STAFF)
 def booking_move(booking_id):
     booking = get_own_booking_or_404(booking_id, current_user)
     form = BookingMoveForm()
     form.session_id.choices = choices(_move_choices(booking.session))
+    if request.method == "GET":
+        return render_template("training/move.html", booking=booking, training_session=booking.session, form=form)
     if not form.validate_on_submit():
         flash("Choose a session to move them to.", "danger")
         return redirect(url_for("training.session_detail", session_id=booking.session_id))
