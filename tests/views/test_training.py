@@ -44,6 +44,21 @@ def test_session_list_filters_and_shows_places_left_or_waitlist(client, voluntee
     assert client.get("/training/sessions?course=abc&month=garbage&page=x").status_code == 200
 
 
+def test_session_list_shows_a_session_under_way_first_and_not_one_that_has_ended(client, volunteer):
+    make_session(make_course("Ended an hour ago"), starts_in=dt.timedelta(hours=-3), opens_ago=dt.timedelta(days=9))
+    make_session(make_course("Long day, under way"), starts_in=dt.timedelta(hours=-40), hours=45,
+                 opens_ago=dt.timedelta(days=9))
+    tomorrow = make_session(make_course("Tomorrow"), starts_in=dt.timedelta(days=1), capacity=1)
+    make_booking(tomorrow)
+    make_booking(tomorrow, volunteer, status=BookingStatus.WAITLISTED)
+    sign_in_as(client, volunteer)
+    page = _text(client.get("/training/sessions"))
+    listed = page.split("upcoming sessions")[1]  # after the course filter, which lists every course
+    assert "2 upcoming sessions" in page and "Ended an hour ago" not in listed
+    assert listed.index("Long day, under way") < listed.index("Tomorrow")
+    assert listed.count("You are on the waitlist") == 1 and "Full · 1 waiting" in listed
+
+
 def test_booking_from_the_session_page_and_a_double_click_books_once(client, training_session, volunteer, smtp_server):
     sign_in_as(client, volunteer)
     page = _text(client.get(f"/training/sessions/{training_session.id}"))

@@ -44,6 +44,9 @@ HOLDING = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)  # statuses that hold
 WAITING = (BookingStatus.WAITLISTED, BookingStatus.OFFERED)  # statuses in the queue
 ACTIVE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.OFFERED)
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+# The longest a session may run. The form allows at most a day (it ends the next day at the latest);
+# the session list relies on the bound to read only the sessions starting from now minus this.
+MAX_SESSION = dt.timedelta(hours=48)
 
 
 def _tz() -> ZoneInfo:
@@ -131,6 +134,9 @@ class SessionValues:
 def _check_session_values(v: SessionValues) -> None:
     if v.ends_at <= v.starts_at:
         raise ValidationFailed("The session must end after it starts.", "end_time")
+    if v.ends_at - v.starts_at > MAX_SESSION:
+        raise ValidationFailed("A session must end within 48 hours of its start: schedule each day on its own.",
+                               "end_time")
     if not (v.place or "").strip() and not (v.online_url or "").strip():
         raise ValidationFailed("Give a place (address) or an online link.", "place")
     if v.capacity is None or v.capacity < 1:
@@ -256,11 +262,15 @@ class SessionFilter:
 
 
 def upcoming_sessions_query(f: SessionFilter):
+    """Sessions not yet ended, soonest first. Those under way started at most MAX_SESSION ago: saying
+    so lets the database read the start-time index from there and stop after a page, instead of
+    walking every past session (or sorting every future one)."""
     now = utcnow()
     stmt = (
         select(TrainingSession)
-        .where(TrainingSession.ends_at > now, TrainingSession.status != SessionStatus.CANCELLED)
-        .options(joinedload(TrainingSession.course))
+        .where(TrainingSession.starts_at > now - MAX_SESSION, TrainingSession.ends_at > now,
+               TrainingSession.status != SessionStatus.CANCELLED)
+        .options(joinedload(TrainingSession.course).load_only(Course.title))
         .order_by(TrainingSession.starts_at, TrainingSession.id)
     )
     if f.course_id:
@@ -275,30 +285,43 @@ def upcoming_sessions_query(f: SessionFilter):
     return stmt
 
 
-def place_counts(session_ids) -> dict[int, tuple[int, int]]:
-    """{session id: (places held, people waiting)} in one query."""
+def place_counts(session_ids, user: User | None = None) -> dict[int, tuple[int, int]] | tuple[dict, dict]:
+    """{session id: (places held, people waiting)} in one query. Given a user, also (same query)
+    {session id: the user's active booking status}, as a pair (counts, mine)."""
     ids = list(session_ids)
-    if not ids:
-        return {}
+    columns = [Booking.session_id, Booking.status, func.count()]
+    if user is not None:
+        columns.append(func.max(case((Booking.user_id == user.id, 1), else_=0)))
     rows = db.session.execute(
-        select(Booking.session_id, Booking.status, func.count())
-        .where(Booking.session_id.in_(ids), Booking.status.in_(ACTIVE))
-        .group_by(Booking.session_id, Booking.status)
-    )
+        select(*columns).where(Booking.session_id.in_(ids), Booking.status.in_(ACTIVE))
+        .group_by(Booking.session_id, Booking.status)) if ids else []
     out = {i: [0, 0] for i in ids}
-    for session_id, status, n in rows:
+    mine = {}
+    for session_id, status, n, *is_mine in rows:
         if status in HOLDING:
             out[session_id][0] += n
         if status is BookingStatus.WAITLISTED:
             out[session_id][1] += n
-    return {k: (v[0], v[1]) for k, v in out.items()}
+        if is_mine and is_mine[0]:
+            mine[session_id] = status
+    counts = {k: (v[0], v[1]) for k, v in out.items()}
+    return counts if user is None else (counts, mine)
+
+
+KNOWN_PLACES_FROM = 200  # the place filter suggests the places of this many upcoming sessions
 
 
 def known_places() -> list[str]:
-    return list(db.session.scalars(
-        select(TrainingSession.place).where(TrainingSession.place.is_not(None), TrainingSession.ends_at > utcnow())
-        .distinct().order_by(TrainingSession.place)
-    ))
+    """The places of the next sessions (suggestions for the place filter), by name."""
+    soonest = (select(TrainingSession.place).where(TrainingSession.starts_at > utcnow(), TrainingSession.place.is_not(None))
+               .order_by(TrainingSession.starts_at).limit(KNOWN_PLACES_FROM).subquery())
+    return list(db.session.scalars(select(soonest.c.place).distinct().order_by(soonest.c.place)))
+
+
+def course_choices() -> list[tuple[int, str]]:
+    """(id, title) of the active courses, by title: for a filter (no need to load the courses)."""
+    return list(db.session.execute(
+        select(Course.id, Course.title).where(Course.is_active.is_(True)).order_by(Course.title)).all())
 
 
 def active_booking(session: TrainingSession, user: User) -> Booking | None:
@@ -355,15 +378,6 @@ def bookings_and_late_cancellations(session: TrainingSession) -> tuple[list[Book
         .options(*_WITH_PERSON)
         .order_by(Booking.queue_number)))
     return [b for b in rows if b.status in ACTIVE], [b for b in rows if b.status not in ACTIVE]
-
-
-def my_active_bookings(user: User, session_ids) -> dict[int, Booking]:
-    """{session id: the person's active booking} for the sessions on a page."""
-    ids = list(session_ids)
-    if not ids:
-        return {}
-    return {b.session_id: b for b in db.session.scalars(select(Booking).where(
-        Booking.user_id == user.id, Booking.session_id.in_(ids), Booking.status.in_(ACTIVE)))}
 
 
 def my_bookings(user: User) -> list[Booking]:

@@ -89,7 +89,7 @@ def course_edit(course_id):
 # --- sessions ------------------------------------------------------------------------------
 def _filter_form() -> tuple[SessionFilterForm, training_service.SessionFilter]:
     form = SessionFilterForm(request.args)
-    form.course.choices = choices([("", "Any course")] + [(c.id, c.title) for c in training_service.list_courses(False)])
+    form.course.choices = choices([("", "Any course")] + training_service.course_choices())
     if not form.validate():
         for name in ("course", "month", "place"):
             if getattr(form, name).errors:
@@ -109,8 +109,7 @@ def session_list():
     form, f = _filter_form()
     page = db.paginate(training_service.upcoming_sessions_query(f), per_page=current_app.config["VH_PAGE_SIZE"],
                        error_out=False, count=True)
-    counts = training_service.place_counts(s.id for s in page.items)
-    mine = training_service.my_active_bookings(current_user, counts)
+    counts, mine = training_service.place_counts((s.id for s in page.items), current_user)
     return render_template("training/sessions.html", form=form, page=page, counts=counts, mine=mine,
                            places=training_service.known_places())
 
