@@ -754,19 +754,31 @@ class RegisterRow:
         return self.attendance.status if self.attendance else None
 
 
-def register_rows(session: TrainingSession) -> list[RegisterRow]:
-    """Everyone confirmed plus walk-ins, by name, with their mark if any."""
-    bookings = session_bookings(session, (BookingStatus.CONFIRMED,))
+def register_and_late_cancellations(session: TrainingSession) -> tuple[list[RegisterRow], list[Booking]]:
+    """The register (everyone confirmed plus walk-ins, by name, with their mark if any) and the
+    session's late cancellations: the bookings of both in one query."""
+    bookings = list(db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, or_(
+            Booking.status == BookingStatus.CONFIRMED,
+            and_(Booking.status == BookingStatus.CANCELLED, Booking.is_late_cancellation.is_(True))))
+        .options(*_WITH_PERSON)
+        .order_by(Booking.queue_number)))
     marks = {a.user_id: a for a in db.session.scalars(
         select(Attendance).where(Attendance.session_id == session.id)
         .options(joinedload(Attendance.user).options(*_PERSON_NAME), selectinload(Attendance.corrections)))}
-    rows = [RegisterRow(b.user, b, marks.pop(b.user_id, None)) for b in bookings]
+    rows = [RegisterRow(b.user, b, marks.pop(b.user_id, None)) for b in bookings if b.status is BookingStatus.CONFIRMED]
     rows += [RegisterRow(a.user, None, a) for a in marks.values()]
-    return sorted(rows, key=lambda r: (r.user.name.lower(), r.user.id))
+    rows.sort(key=lambda r: (r.user.name.lower(), r.user.id))
+    return rows, [b for b in bookings if b.status is BookingStatus.CANCELLED]
+
+
+def register_rows(session: TrainingSession) -> list[RegisterRow]:
+    """Everyone confirmed plus walk-ins, by name, with their mark if any."""
+    return register_and_late_cancellations(session)[0]
 
 
 def late_cancellations(session: TrainingSession) -> list[Booking]:
-    return [b for b in session_bookings(session, (BookingStatus.CANCELLED,)) if b.is_late_cancellation]
+    return register_and_late_cancellations(session)[1]
 
 
 def _check_register_open(session: TrainingSession) -> None:

@@ -445,9 +445,9 @@ def register(session_id):
 
 
 def _register_page(session, walk_in_form):
-    return render_template("training/register.html", training_session=session,
-                           rows=training_service.register_rows(session), statuses=list(AttendanceStatus),
-                           late=training_service.late_cancellations(session), walk_in_form=walk_in_form,
+    rows, late = training_service.register_and_late_cancellations(session)
+    return render_template("training/register.html", training_session=session, rows=rows,
+                           statuses=list(AttendanceStatus), late=late, walk_in_form=walk_in_form,
                            staff=is_staff(current_user))
 
 
