@@ -339,18 +339,19 @@ def waitlist_position(booking: Booking) -> int | None:
     return ahead + 1
 
 
+_AHEAD = aliased(Booking)
+
+
 def waitlist_positions(bookings) -> dict[int, int | None]:
     """{booking id: waitlist_position(booking)} for many bookings, in one query."""
     positions: dict[int, int | None] = {b.id: None for b in bookings}
     waiting = [b.id for b in bookings if b.status in WAITING]
     if waiting:
-        other = aliased(Booking)
-        rows = db.session.execute(
-            select(Booking.id, func.count(other.id)).outerjoin(other, and_(
-                other.session_id == Booking.session_id, other.status.in_(WAITING),
-                other.queue_number < Booking.queue_number))
-            .where(Booking.id.in_(waiting)).group_by(Booking.id))
-        positions.update({booking_id: ahead + 1 for booking_id, ahead in rows})
+        ahead = (select(func.count()).select_from(_AHEAD).where(
+            _AHEAD.session_id == Booking.session_id, _AHEAD.status.in_(WAITING),
+            _AHEAD.queue_number < Booking.queue_number).correlate(Booking).scalar_subquery())
+        rows = db.session.execute(select(Booking.id, ahead).where(Booking.id.in_(waiting)))
+        positions.update({booking_id: n + 1 for booking_id, n in rows})
     return positions
 
 
@@ -383,7 +384,7 @@ def bookings_and_late_cancellations(session: TrainingSession) -> tuple[list[Book
 def my_bookings(user: User) -> list[Booking]:
     return list(db.session.scalars(
         select(Booking).join(Booking.session).where(Booking.user_id == user.id)
-        .options(contains_eager(Booking.session).joinedload(TrainingSession.course))
+        .options(contains_eager(Booking.session).joinedload(TrainingSession.course).load_only(Course.title))
         .order_by(TrainingSession.starts_at.desc(), Booking.id.desc())))
 
 

@@ -396,10 +396,12 @@ def booking_move(booking_id):
 def my_training():
     # The calendar link is made on the first visit. Commit only then, and before loading the
     # page's data: a commit expires every loaded object, and each booking would be read again.
-    first_visit = db.session.get(CalendarFeed, current_user.id) is None
-    token = training_service.calendar_feed_token(current_user)
-    if first_visit:
+    feed = db.session.get(CalendarFeed, current_user.id)  # kept: the session holds loaded rows weakly
+    if feed is None:
+        token = training_service.calendar_feed_token(current_user)
         db.session.commit()
+    else:
+        token = feed.token
     bookings = training_service.my_bookings(current_user)
     now = utcnow()
     upcoming = [b for b in bookings if b.is_active and b.session.ends_at > now]
