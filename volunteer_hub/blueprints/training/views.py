@@ -266,7 +266,7 @@ def _places_left(session, held, waiting) -> str:
 @bp.post("/sessions/<int:session_id>/book")
 @confirmed_required
 def session_book(session_id):
-    session = get_session_or_404(session_id)
+    session = db.get_or_404(TrainingSession, session_id)  # booking needs neither its trainers nor (often) its course
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
