@@ -392,3 +392,14 @@ def test_the_move_page_says_when_there_is_no_other_session(client, coordinator, 
     sign_in_as(client, coordinator)
     page = _text(client.get(f"/training/bookings/{booking.id}/move"))
     assert "no other upcoming session of this course" in page and "<select" not in page
+
+
+def test_staff_see_the_places_and_waitlist_of_the_people_listed(client, coordinator, training_session):
+    small = make_session(training_session.course, capacity=2, starts_in=dt.timedelta(days=9))
+    make_booking(small)
+    make_booking(small, status=BookingStatus.OFFERED)
+    make_booking(small, status=BookingStatus.WAITLISTED)
+    make_booking(small, status=BookingStatus.CANCELLED)
+    sign_in_as(client, coordinator)
+    page = _text(client.get(f"/training/sessions/{small.id}"))
+    assert "Full · 1 waiting" in page and "Booked and waiting (3)" in page

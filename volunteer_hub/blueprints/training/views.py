@@ -227,15 +227,17 @@ def _lapse_overdue_offers(session) -> None:
 def session_detail(session_id):
     session = get_session_or_404(session_id)
     _lapse_overdue_offers(session)
-    held, waiting = training_service.place_counts([session.id])[session.id]
     staff = is_staff(current_user)
     ctx = {}
     if staff:
         bookings, late = training_service.bookings_and_late_cancellations(session)
         booking = next((b for b in bookings if b.user_id == current_user.id), None)  # staff see every booking
+        held = sum(b.status in training_service.HOLDING for b in bookings)  # counted from the list they see
+        waiting = sum(b.status is BookingStatus.WAITLISTED for b in bookings)
         ctx.update(bookings=bookings, late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
                    cancel_form=SessionCancelForm())
     else:
+        held, waiting = training_service.place_counts([session.id])[session.id]
         booking = training_service.active_booking(session, current_user)
     ctx.update(training_session=session, held=held, waiting=waiting, booking=booking,
                position=training_service.waitlist_position(booking) if booking else None,
