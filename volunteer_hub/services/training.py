@@ -261,28 +261,35 @@ class SessionFilter:
     place: str = ""
 
 
-def upcoming_sessions_query(f: SessionFilter):
-    """Sessions not yet ended, soonest first. Those under way started at most MAX_SESSION ago: saying
-    so lets the database read the start-time index from there and stop after a page, instead of
-    walking every past session (or sorting every future one)."""
+def _upcoming_conditions(f: SessionFilter) -> list:
+    """Sessions not yet ended. Those under way started at most MAX_SESSION ago: saying so lets the
+    database read the start-time index from there, instead of walking every past session."""
     now = utcnow()
-    stmt = (
-        select(TrainingSession)
-        .where(TrainingSession.starts_at > now - MAX_SESSION, TrainingSession.ends_at > now,
-               TrainingSession.status != SessionStatus.CANCELLED)
-        .options(joinedload(TrainingSession.course).load_only(Course.title))
-        .order_by(TrainingSession.starts_at, TrainingSession.id)
-    )
+    conditions = [TrainingSession.starts_at > now - MAX_SESSION, TrainingSession.ends_at > now,
+                  TrainingSession.status != SessionStatus.CANCELLED]
     if f.course_id:
-        stmt = stmt.where(TrainingSession.course_id == f.course_id)
+        conditions.append(TrainingSession.course_id == f.course_id)
     if f.month:
         first = f.month.replace(day=1)
         nxt = (first + dt.timedelta(days=32)).replace(day=1)
-        stmt = stmt.where(TrainingSession.starts_at >= local_to_utc(first, dt.time(0)),
-                          TrainingSession.starts_at < local_to_utc(nxt, dt.time(0)))
+        conditions += [TrainingSession.starts_at >= local_to_utc(first, dt.time(0)),
+                       TrainingSession.starts_at < local_to_utc(nxt, dt.time(0))]
     if f.place:
-        stmt = stmt.where(func.lower(TrainingSession.place).like(f"%{f.place.strip().lower()}%"))
-    return stmt
+        conditions.append(func.lower(TrainingSession.place).like(f"%{f.place.strip().lower()}%"))
+    return conditions
+
+
+def upcoming_sessions_query(f: SessionFilter):
+    """The sessions of the list, soonest first (a page of them stops early in the start-time index)."""
+    return (select(TrainingSession).where(*_upcoming_conditions(f))
+            .options(joinedload(TrainingSession.course).load_only(Course.title))
+            .order_by(TrainingSession.starts_at, TrainingSession.id))
+
+
+def count_upcoming_sessions(f: SessionFilter) -> int:
+    """How many sessions the list has: a plain count (counting the page's query as a subquery, as
+    paginate does, reads every column of every upcoming session)."""
+    return db.session.scalar(select(func.count()).select_from(TrainingSession).where(*_upcoming_conditions(f)))
 
 
 def place_counts(session_ids, user: User | None = None) -> dict[int, tuple[int, int]] | tuple[dict, dict]:

@@ -108,7 +108,8 @@ def _filter_form() -> tuple[SessionFilterForm, training_service.SessionFilter]:
 def session_list():
     form, f = _filter_form()
     page = db.paginate(training_service.upcoming_sessions_query(f), per_page=current_app.config["VH_PAGE_SIZE"],
-                       error_out=False, count=True)
+                       error_out=False, count=False)
+    page.total = training_service.count_upcoming_sessions(f)
     counts, mine = training_service.place_counts((s.id for s in page.items), current_user)
     return render_template("training/sessions.html", form=form, page=page, counts=counts, mine=mine,
                            places=training_service.known_places())
