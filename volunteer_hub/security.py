@@ -121,13 +121,15 @@ def can_take_register(user: User, training_session) -> bool:
 
 
 def get_session_or_404(session_id: int):
-    from sqlalchemy.orm import joinedload, selectinload
+    from sqlalchemy.orm import joinedload, lazyload, load_only, selectinload
 
     from volunteer_hub.models import TrainingSession, User
 
-    # With what every session page shows: its course and its trainers (their roles are not needed).
+    # With what every session page shows: its course and its trainers' names (not their other
+    # columns, nor their roles).
     return db.get_or_404(TrainingSession, session_id, options=[
-        joinedload(TrainingSession.course), selectinload(TrainingSession.trainers).lazyload(User.role_rows)])
+        joinedload(TrainingSession.course),
+        selectinload(TrainingSession.trainers).options(load_only(User.name), lazyload(User.role_rows))])
 
 
 def get_register_session_or_404(session_id: int, user: User):

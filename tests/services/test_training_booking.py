@@ -318,6 +318,7 @@ def test_session_values_are_checked(app, trainer, volunteer):
                 online_url=None, capacity=5, trainers=[trainer])
     for change, message in [
         (dict(ends_at=start), "must end after it starts"),
+        (dict(ends_at=start + dt.timedelta(hours=49)), "within 48 hours"),
         (dict(place=None), r"place \(address\) or an online link"),
         (dict(trainers=[]), "at least one trainer"),
         (dict(trainers=[volunteer]), "is not a trainer"),

@@ -44,6 +44,21 @@ def test_session_list_filters_and_shows_places_left_or_waitlist(client, voluntee
     assert client.get("/training/sessions?course=abc&month=garbage&page=x").status_code == 200
 
 
+def test_session_list_shows_a_session_under_way_first_and_not_one_that_has_ended(client, volunteer):
+    make_session(make_course("Ended an hour ago"), starts_in=dt.timedelta(hours=-3), opens_ago=dt.timedelta(days=9))
+    make_session(make_course("Long day, under way"), starts_in=dt.timedelta(hours=-40), hours=45,
+                 opens_ago=dt.timedelta(days=9))
+    tomorrow = make_session(make_course("Tomorrow"), starts_in=dt.timedelta(days=1), capacity=1)
+    make_booking(tomorrow)
+    make_booking(tomorrow, volunteer, status=BookingStatus.WAITLISTED)
+    sign_in_as(client, volunteer)
+    page = _text(client.get("/training/sessions"))
+    listed = page.split("upcoming sessions")[1]  # after the course filter, which lists every course
+    assert "2 upcoming sessions" in page and "Ended an hour ago" not in listed
+    assert listed.index("Long day, under way") < listed.index("Tomorrow")
+    assert listed.count("You are on the waitlist") == 1 and "Full · 1 waiting" in listed
+
+
 def test_booking_from_the_session_page_and_a_double_click_books_once(client, training_session, volunteer, smtp_server):
     sign_in_as(client, volunteer)
     page = _text(client.get(f"/training/sessions/{training_session.id}"))
@@ -348,3 +363,43 @@ def test_jobs_command_runs_the_training_jobs(runner, app):
     result = runner.invoke(args=["jobs", "run"])
     assert "lapse waitlist offers: 0 offers lapsed" in result.output
     assert "training reminders: 0 reminders queued" in result.output
+
+
+def test_coordinator_moves_a_booking_from_its_own_page_listing_places_left(client, coordinator, training_session,
+                                                                           volunteer):
+    """The session page links each booking to a page that offers the course's next sessions
+    (with the places they have left), instead of repeating that list in every row."""
+    booking = make_booking(training_session, volunteer)
+    later = make_session(training_session.course, capacity=4, place="Library", starts_in=dt.timedelta(days=14))
+    make_booking(later)
+    sign_in_as(client, coordinator)
+    page = _text(client.get(f"/training/sessions/{training_session.id}"))
+    assert "<select" not in page.split("Booked and waiting")[1]
+    move_url = f"/training/bookings/{booking.id}/move"
+    assert f'href="{move_url}"' in page
+    r = client.get(move_url)
+    assert r.status_code == 200
+    form = _text(r)
+    assert "Move Vera Volunteer" in form and "Library" in form and "3 places left" in form
+    r = client.post(move_url, data={"session_id": later.id}, follow_redirects=True)
+    assert "Vera Volunteer is moved." in _text(r)
+    assert db.session.scalar(select(Booking.session_id).where(
+        Booking.user_id == volunteer.id, Booking.status == BookingStatus.CONFIRMED)) == later.id
+
+
+def test_the_move_page_says_when_there_is_no_other_session(client, coordinator, training_session, volunteer):
+    booking = make_booking(training_session, volunteer)
+    sign_in_as(client, coordinator)
+    page = _text(client.get(f"/training/bookings/{booking.id}/move"))
+    assert "no other upcoming session of this course" in page and "<select" not in page
+
+
+def test_staff_see_the_places_and_waitlist_of_the_people_listed(client, coordinator, training_session):
+    small = make_session(training_session.course, capacity=2, starts_in=dt.timedelta(days=9))
+    make_booking(small)
+    make_booking(small, status=BookingStatus.OFFERED)
+    make_booking(small, status=BookingStatus.WAITLISTED)
+    make_booking(small, status=BookingStatus.CANCELLED)
+    sign_in_as(client, coordinator)
+    page = _text(client.get(f"/training/sessions/{small.id}"))
+    assert "Full · 1 waiting" in page and "Booked and waiting (3)" in page

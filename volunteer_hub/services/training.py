@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, load_only, selectinload
 
 from volunteer_hub.models import (
     Attendance,
@@ -26,6 +26,7 @@ from volunteer_hub.models import (
     BookingStatus,
     CalendarFeed,
     Course,
+    Organisation,
     Role,
     SessionStatus,
     TrainingSession,
@@ -43,6 +44,9 @@ HOLDING = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)  # statuses that hold
 WAITING = (BookingStatus.WAITLISTED, BookingStatus.OFFERED)  # statuses in the queue
 ACTIVE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.OFFERED)
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+# The longest a session may run. The form allows at most a day (it ends the next day at the latest);
+# the session list relies on the bound to read only the sessions starting from now minus this.
+MAX_SESSION = dt.timedelta(hours=48)
 
 
 def _tz() -> ZoneInfo:
@@ -130,6 +134,9 @@ class SessionValues:
 def _check_session_values(v: SessionValues) -> None:
     if v.ends_at <= v.starts_at:
         raise ValidationFailed("The session must end after it starts.", "end_time")
+    if v.ends_at - v.starts_at > MAX_SESSION:
+        raise ValidationFailed("A session must end within 48 hours of its start: schedule each day on its own.",
+                               "end_time")
     if not (v.place or "").strip() and not (v.online_url or "").strip():
         raise ValidationFailed("Give a place (address) or an online link.", "place")
     if v.capacity is None or v.capacity < 1:
@@ -254,50 +261,74 @@ class SessionFilter:
     place: str = ""
 
 
-def upcoming_sessions_query(f: SessionFilter):
+def _upcoming_conditions(f: SessionFilter) -> list:
+    """Sessions not yet ended. Those under way started at most MAX_SESSION ago: saying so lets the
+    database read the start-time index from there, instead of walking every past session."""
     now = utcnow()
-    stmt = (
-        select(TrainingSession)
-        .where(TrainingSession.ends_at > now, TrainingSession.status != SessionStatus.CANCELLED)
-        .options(joinedload(TrainingSession.course))
-        .order_by(TrainingSession.starts_at, TrainingSession.id)
-    )
+    conditions = [TrainingSession.starts_at > now - MAX_SESSION, TrainingSession.ends_at > now,
+                  TrainingSession.status != SessionStatus.CANCELLED]
     if f.course_id:
-        stmt = stmt.where(TrainingSession.course_id == f.course_id)
+        conditions.append(TrainingSession.course_id == f.course_id)
     if f.month:
         first = f.month.replace(day=1)
         nxt = (first + dt.timedelta(days=32)).replace(day=1)
-        stmt = stmt.where(TrainingSession.starts_at >= local_to_utc(first, dt.time(0)),
-                          TrainingSession.starts_at < local_to_utc(nxt, dt.time(0)))
+        conditions += [TrainingSession.starts_at >= local_to_utc(first, dt.time(0)),
+                       TrainingSession.starts_at < local_to_utc(nxt, dt.time(0))]
     if f.place:
-        stmt = stmt.where(func.lower(TrainingSession.place).like(f"%{f.place.strip().lower()}%"))
-    return stmt
+        conditions.append(func.lower(TrainingSession.place).like(f"%{f.place.strip().lower()}%"))
+    return conditions
 
 
-def place_counts(session_ids) -> dict[int, tuple[int, int]]:
-    """{session id: (places held, people waiting)} in one query."""
+def upcoming_sessions_query(f: SessionFilter):
+    """The sessions of the list, soonest first (a page of them stops early in the start-time index)."""
+    return (select(TrainingSession).where(*_upcoming_conditions(f))
+            .options(joinedload(TrainingSession.course).load_only(Course.title))
+            .order_by(TrainingSession.starts_at, TrainingSession.id))
+
+
+def count_upcoming_sessions(f: SessionFilter) -> int:
+    """How many sessions the list has: a plain count (counting the page's query as a subquery, as
+    paginate does, reads every column of every upcoming session)."""
+    return db.session.scalar(select(func.count()).select_from(TrainingSession).where(*_upcoming_conditions(f)))
+
+
+def place_counts(session_ids, user: User | None = None) -> dict[int, tuple[int, int]] | tuple[dict, dict]:
+    """{session id: (places held, people waiting)} in one query. Given a user, also (same query)
+    {session id: the user's active booking status}, as a pair (counts, mine)."""
     ids = list(session_ids)
-    if not ids:
-        return {}
+    columns = [Booking.session_id, Booking.status, func.count()]
+    if user is not None:
+        columns.append(func.max(case((Booking.user_id == user.id, 1), else_=0)))
     rows = db.session.execute(
-        select(Booking.session_id, Booking.status, func.count())
-        .where(Booking.session_id.in_(ids), Booking.status.in_(ACTIVE))
-        .group_by(Booking.session_id, Booking.status)
-    )
+        select(*columns).where(Booking.session_id.in_(ids), Booking.status.in_(ACTIVE))
+        .group_by(Booking.session_id, Booking.status)) if ids else []
     out = {i: [0, 0] for i in ids}
-    for session_id, status, n in rows:
+    mine = {}
+    for session_id, status, n, *is_mine in rows:
         if status in HOLDING:
             out[session_id][0] += n
         if status is BookingStatus.WAITLISTED:
             out[session_id][1] += n
-    return {k: (v[0], v[1]) for k, v in out.items()}
+        if is_mine and is_mine[0]:
+            mine[session_id] = status
+    counts = {k: (v[0], v[1]) for k, v in out.items()}
+    return counts if user is None else (counts, mine)
+
+
+KNOWN_PLACES_FROM = 200  # the place filter suggests the places of this many upcoming sessions
 
 
 def known_places() -> list[str]:
-    return list(db.session.scalars(
-        select(TrainingSession.place).where(TrainingSession.place.is_not(None), TrainingSession.ends_at > utcnow())
-        .distinct().order_by(TrainingSession.place)
-    ))
+    """The places of the next sessions (suggestions for the place filter), by name."""
+    soonest = (select(TrainingSession.place).where(TrainingSession.starts_at > utcnow(), TrainingSession.place.is_not(None))
+               .order_by(TrainingSession.starts_at).limit(KNOWN_PLACES_FROM).subquery())
+    return list(db.session.scalars(select(soonest.c.place).distinct().order_by(soonest.c.place)))
+
+
+def course_choices() -> list[tuple[int, str]]:
+    """(id, title) of the active courses, by title: for a filter (no need to load the courses)."""
+    return list(db.session.execute(
+        select(Course.id, Course.title).where(Course.is_active.is_(True)).order_by(Course.title)).all())
 
 
 def active_booking(session: TrainingSession, user: User) -> Booking | None:
@@ -315,23 +346,28 @@ def waitlist_position(booking: Booking) -> int | None:
     return ahead + 1
 
 
+_AHEAD = aliased(Booking)
+
+
 def waitlist_positions(bookings) -> dict[int, int | None]:
     """{booking id: waitlist_position(booking)} for many bookings, in one query."""
     positions: dict[int, int | None] = {b.id: None for b in bookings}
     waiting = [b.id for b in bookings if b.status in WAITING]
     if waiting:
-        other = aliased(Booking)
-        rows = db.session.execute(
-            select(Booking.id, func.count(other.id)).outerjoin(other, and_(
-                other.session_id == Booking.session_id, other.status.in_(WAITING),
-                other.queue_number < Booking.queue_number))
-            .where(Booking.id.in_(waiting)).group_by(Booking.id))
-        positions.update({booking_id: ahead + 1 for booking_id, ahead in rows})
+        ahead = (select(func.count()).select_from(_AHEAD).where(
+            _AHEAD.session_id == Booking.session_id, _AHEAD.status.in_(WAITING),
+            _AHEAD.queue_number < Booking.queue_number).correlate(Booking).scalar_subquery())
+        rows = db.session.execute(select(Booking.id, ahead).where(Booking.id.in_(waiting)))
+        positions.update({booking_id: n + 1 for booking_id, n in rows})
     return positions
 
 
-# A booking's person and organisation, in the same query (their roles are not needed to list them).
-_WITH_PERSON = (joinedload(Booking.user).options(joinedload(User.organisation), lazyload(User.role_rows)),)
+# A person's name and organisation's name, for listing them: only the columns the lists show (a
+# person's other columns, such as the password hash, would be read and converted for every row).
+_PERSON_NAME = (load_only(User.name, User.organisation_id), joinedload(User.organisation).load_only(Organisation.name),
+                lazyload(User.role_rows))
+# A booking's person and organisation, in the same query.
+_WITH_PERSON = (joinedload(Booking.user).options(*_PERSON_NAME),)
 
 
 def session_bookings(session: TrainingSession, statuses=ACTIVE) -> list[Booking]:
@@ -352,19 +388,10 @@ def bookings_and_late_cancellations(session: TrainingSession) -> tuple[list[Book
     return [b for b in rows if b.status in ACTIVE], [b for b in rows if b.status not in ACTIVE]
 
 
-def my_active_bookings(user: User, session_ids) -> dict[int, Booking]:
-    """{session id: the person's active booking} for the sessions on a page."""
-    ids = list(session_ids)
-    if not ids:
-        return {}
-    return {b.session_id: b for b in db.session.scalars(select(Booking).where(
-        Booking.user_id == user.id, Booking.session_id.in_(ids), Booking.status.in_(ACTIVE)))}
-
-
 def my_bookings(user: User) -> list[Booking]:
     return list(db.session.scalars(
         select(Booking).join(Booking.session).where(Booking.user_id == user.id)
-        .options(contains_eager(Booking.session).joinedload(TrainingSession.course))
+        .options(contains_eager(Booking.session).joinedload(TrainingSession.course).load_only(Course.title))
         .order_by(TrainingSession.starts_at.desc(), Booking.id.desc())))
 
 
@@ -735,20 +762,31 @@ class RegisterRow:
         return self.attendance.status if self.attendance else None
 
 
-def register_rows(session: TrainingSession) -> list[RegisterRow]:
-    """Everyone confirmed plus walk-ins, by name, with their mark if any."""
-    bookings = session_bookings(session, (BookingStatus.CONFIRMED,))
+def register_and_late_cancellations(session: TrainingSession) -> tuple[list[RegisterRow], list[Booking]]:
+    """The register (everyone confirmed plus walk-ins, by name, with their mark if any) and the
+    session's late cancellations: the bookings of both in one query."""
+    bookings = list(db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, or_(
+            Booking.status == BookingStatus.CONFIRMED,
+            and_(Booking.status == BookingStatus.CANCELLED, Booking.is_late_cancellation.is_(True))))
+        .options(*_WITH_PERSON)
+        .order_by(Booking.queue_number)))
     marks = {a.user_id: a for a in db.session.scalars(
         select(Attendance).where(Attendance.session_id == session.id)
-        .options(joinedload(Attendance.user).options(joinedload(User.organisation), lazyload(User.role_rows)),
-                 selectinload(Attendance.corrections)))}
-    rows = [RegisterRow(b.user, b, marks.pop(b.user_id, None)) for b in bookings]
+        .options(joinedload(Attendance.user).options(*_PERSON_NAME), selectinload(Attendance.corrections)))}
+    rows = [RegisterRow(b.user, b, marks.pop(b.user_id, None)) for b in bookings if b.status is BookingStatus.CONFIRMED]
     rows += [RegisterRow(a.user, None, a) for a in marks.values()]
-    return sorted(rows, key=lambda r: (r.user.name.lower(), r.user.id))
+    rows.sort(key=lambda r: (r.user.name.lower(), r.user.id))
+    return rows, [b for b in bookings if b.status is BookingStatus.CANCELLED]
+
+
+def register_rows(session: TrainingSession) -> list[RegisterRow]:
+    """Everyone confirmed plus walk-ins, by name, with their mark if any."""
+    return register_and_late_cancellations(session)[0]
 
 
 def late_cancellations(session: TrainingSession) -> list[Booking]:
-    return [b for b in session_bookings(session, (BookingStatus.CANCELLED,)) if b.is_late_cancellation]
+    return register_and_late_cancellations(session)[1]
 
 
 def _check_register_open(session: TrainingSession) -> None:

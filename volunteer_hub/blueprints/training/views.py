@@ -89,7 +89,7 @@ def course_edit(course_id):
 # --- sessions ------------------------------------------------------------------------------
 def _filter_form() -> tuple[SessionFilterForm, training_service.SessionFilter]:
     form = SessionFilterForm(request.args)
-    form.course.choices = choices([("", "Any course")] + [(c.id, c.title) for c in training_service.list_courses(False)])
+    form.course.choices = choices([("", "Any course")] + training_service.course_choices())
     if not form.validate():
         for name in ("course", "month", "place"):
             if getattr(form, name).errors:
@@ -108,9 +108,9 @@ def _filter_form() -> tuple[SessionFilterForm, training_service.SessionFilter]:
 def session_list():
     form, f = _filter_form()
     page = db.paginate(training_service.upcoming_sessions_query(f), per_page=current_app.config["VH_PAGE_SIZE"],
-                       error_out=False, count=True)
-    counts = training_service.place_counts(s.id for s in page.items)
-    mine = training_service.my_active_bookings(current_user, counts)
+                       error_out=False, count=False)
+    page.total = training_service.count_upcoming_sessions(f)
+    counts, mine = training_service.place_counts((s.id for s in page.items), current_user)
     return render_template("training/sessions.html", form=form, page=page, counts=counts, mine=mine,
                            places=training_service.known_places())
 
@@ -228,15 +228,17 @@ def _lapse_overdue_offers(session) -> None:
 def session_detail(session_id):
     session = get_session_or_404(session_id)
     _lapse_overdue_offers(session)
-    held, waiting = training_service.place_counts([session.id])[session.id]
     staff = is_staff(current_user)
     ctx = {}
     if staff:
         bookings, late = training_service.bookings_and_late_cancellations(session)
         booking = next((b for b in bookings if b.user_id == current_user.id), None)  # staff see every booking
+        held = sum(b.status in training_service.HOLDING for b in bookings)  # counted from the list they see
+        waiting = sum(b.status is BookingStatus.WAITLISTED for b in bookings)
         ctx.update(bookings=bookings, late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
-                   cancel_form=SessionCancelForm(), move_choices=_move_choices(session))
+                   cancel_form=SessionCancelForm())
     else:
+        held, waiting = training_service.place_counts([session.id])[session.id]
         booking = training_service.active_booking(session, current_user)
     ctx.update(training_session=session, held=held, waiting=waiting, booking=booking,
                position=training_service.waitlist_position(booking) if booking else None,
@@ -244,7 +246,7 @@ def session_detail(session_id):
     return render_template("training/session.html", **ctx)
 
 
-MOVE_CHOICES = 20  # the next sessions of the course a booking can be moved to (each booking repeats the list)
+MOVE_CHOICES = 20  # the next sessions of the course a booking can be moved to
 
 
 def _move_choices(session):
@@ -252,13 +254,22 @@ def _move_choices(session):
         TrainingSession.course_id == session.course_id, TrainingSession.id != session.id,
         TrainingSession.status == SessionStatus.SCHEDULED, TrainingSession.starts_at > utcnow())
         .order_by(TrainingSession.starts_at).limit(MOVE_CHOICES)).all()
-    return [(s.id, f"{format_local(s.starts_at)} · {s.place or 'Online'}") for s in others]
+    counts = training_service.place_counts(s.id for s in others)
+    return [(s.id, f"{format_local(s.starts_at)} · {s.place or 'Online'} · {_places_left(s, *counts[s.id])}")
+            for s in others]
+
+
+def _places_left(session, held, waiting) -> str:
+    left = session.capacity - held
+    if left <= 0:
+        return f"full, {waiting} waiting"
+    return f"{left} place left" if left == 1 else f"{left} places left"
 
 
 @bp.post("/sessions/<int:session_id>/book")
 @confirmed_required
 def session_book(session_id):
-    session = get_session_or_404(session_id)
+    session = db.get_or_404(TrainingSession, session_id)  # booking needs neither its trainers nor (often) its course
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
@@ -360,12 +371,14 @@ def booking_decline(booking_id):
     return redirect(url_for("training.session_detail", session_id=booking.session_id))
 
 
-@bp.post("/bookings/<int:booking_id>/move")
+@bp.route("/bookings/<int:booking_id>/move", methods=["GET", "POST"])
 @role_required(*STAFF)
 def booking_move(booking_id):
     booking = get_own_booking_or_404(booking_id, current_user)
     form = BookingMoveForm()
     form.session_id.choices = choices(_move_choices(booking.session))
+    if request.method == "GET":
+        return render_template("training/move.html", booking=booking, training_session=booking.session, form=form)
     if not form.validate_on_submit():
         flash("Choose a session to move them to.", "danger")
         return redirect(url_for("training.session_detail", session_id=booking.session_id))
@@ -386,10 +399,12 @@ def booking_move(booking_id):
 def my_training():
     # The calendar link is made on the first visit. Commit only then, and before loading the
     # page's data: a commit expires every loaded object, and each booking would be read again.
-    first_visit = db.session.get(CalendarFeed, current_user.id) is None
-    token = training_service.calendar_feed_token(current_user)
-    if first_visit:
+    feed = db.session.get(CalendarFeed, current_user.id)  # kept: the session holds loaded rows weakly
+    if feed is None:
+        token = training_service.calendar_feed_token(current_user)
         db.session.commit()
+    else:
+        token = feed.token
     bookings = training_service.my_bookings(current_user)
     now = utcnow()
     upcoming = [b for b in bookings if b.is_active and b.session.ends_at > now]
@@ -435,9 +450,9 @@ def register(session_id):
 
 
 def _register_page(session, walk_in_form):
-    return render_template("training/register.html", training_session=session,
-                           rows=training_service.register_rows(session), statuses=list(AttendanceStatus),
-                           late=training_service.late_cancellations(session), walk_in_form=walk_in_form,
+    rows, late = training_service.register_and_late_cancellations(session)
+    return render_template("training/register.html", training_session=session, rows=rows,
+                           statuses=list(AttendanceStatus), late=late, walk_in_form=walk_in_form,
                            staff=is_staff(current_user))
 
 
