@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, url_for
@@ -10,8 +11,13 @@ from flask_login import current_user
 from volunteer_hub.models import Role
 
 
+@lru_cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def london(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(ZoneInfo(current_app.config["VH_TIMEZONE"]))
+    return value.astimezone(_zone(current_app.config["VH_TIMEZONE"]))
 
 
 def format_local(value, fmt: str = "datetime") -> str:

@@ -5,7 +5,6 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -15,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, URL
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from volunteer_hub.forms import OptionalIntSelectField, choices
+from volunteer_hub.forms import OptionalIntSelectField, SelectField, choices
 from volunteer_hub.models import AttendanceStatus
 
 
