@@ -167,4 +167,4 @@ def test_compliance_pages_use_the_same_number_of_queries_for_10_and_1000_people(
     large, response = _count_queries(client, url)
     assert small == large
     if url == "/certificates/compliance":
-        assert "1000 people with required courses" in response.get_data(as_text=True)
+        assert "1,000 people with required courses" in response.get_data(as_text=True)
