@@ -96,13 +96,9 @@ def verify_code(code):
 
 
 # --- staff: compliance -----------------------------------------------------------------------------
-def _organisation_choices():
-    return [(o.id, o.name) for o in people_service.list_organisations(include_retired=False)]
-
-
 def _compliance_form() -> ComplianceFilterForm:
     form = ComplianceFilterForm(request.args)
-    form.organisation.choices = choices([("", "Any organisation")] + _organisation_choices())
+    form.organisation.choices = choices([("", "Any organisation")] + people_service.organisation_names())
     if not form.validate():
         for name in ("organisation", "role", "status"):
             if getattr(form, name).errors:
