@@ -93,6 +93,7 @@ PAGES: list[Page] = [
     Page("session page (busiest future session)", _busiest_future_session),
     Page("my training", "/training/mine", as_user="volunteer"),
     Page("register (demo trainer's biggest session)", _trainers_register, as_user="trainer"),
+    Page("my certificates", "/certificates", as_user="volunteer"),
     Page("compliance matrix (first page)", "/certificates/compliance"),
     Page("stock by holder", "/equipment/stock"),
     Page("impact report (hand-outs)", "/equipment/report"),

@@ -1,49 +1,83 @@
-"""Pagination whose count stays cheap however big the table grows.
+"""Pages of a query that count only as far as they need to.
 
-`db.paginate(count=True)` counts every matching row for the page numbers: at 100,000 people that
-count is most of the directory's time. `paginate_capped` counts at most `cap` rows past the
-current page instead, so the first pages cost the same at any size. When there are more, the
-total reads "more than N" (`total_label`) and the page links run to the last counted page, with
-"Next" still there: enough for someone browsing, who narrows a list that long with the filters.
+`db.paginate` counts every matching row for "page 3 of 4,000", work that grows with the data. A
+`CappedPage` counts at most a fixed number of rows past the start of the current stretch (1,000
+by default, in whole stretches of the cap), enough to say "more than 1,000" and to link the next
+pages; the exact total appears once the end is within reach. It offers the attributes the shared
+`pagination` macro reads (`pages`, `has_prev`, `iter_pages`, ...), so page links keep working.
 """
 from __future__ import annotations
 
-from flask import current_app
-from flask_sqlalchemy.pagination import SelectPagination
+from collections.abc import Iterator
+from math import ceil
+
 from sqlalchemy import Select, func, literal_column, select
 
-from volunteer_hub.models import db
+from volunteer_hub.extensions import db
 
-class CappedPagination(SelectPagination):
-    """flask-sqlalchemy's pagination (same attributes, so the `pagination` macro works) with
-    `total` counted only up to the cap; `total_is_exact` says whether it was reached."""
 
-    def _query_count(self) -> int:
-        stmt: Select = self._query_args["select"]
-        limit = self._query_offset + self._query_args["cap"] + 1
-        # Only a row's existence matters: no columns, no order, no eager loads.
-        rows = stmt.order_by(None).with_only_columns(literal_column("1"), maintain_column_froms=True).limit(limit)
-        counted = self._query_args["session"].execute(select(func.count()).select_from(rows.subquery())).scalar_one()
-        self.total_is_exact = counted < limit
-        return counted if self.total_is_exact else counted - 1
-
-    @property
-    def total_label(self) -> str:
-        """"1,234" or "more than 1,025": for "{{ page.total_label }} people"."""
-        return f"{self.total:,}" if self.total_is_exact else f"more than {self.total:,}"
+class CappedPage:
+    def __init__(self, items: list, page: int, per_page: int, counted: int, limit: int) -> None:
+        self.items = items
+        self.page = page
+        self.per_page = per_page
+        self.is_capped = counted > limit  # there are more than `limit` rows
+        self.total: int | None = None if self.is_capped else counted
+        self.more_than = limit if self.is_capped else None
+        # Pages known to exist: up to the end, or up to the last row counted.
+        self.pages = ceil(counted / per_page) if counted else 0
 
     @property
-    def position_label(self) -> str:
-        """", page 2 of 7" (", page 2" when the total is not known exactly); "" for one page."""
+    def count_label(self) -> str:
+        """"1,234" or "more than 1,000": for "{{ page.count_label }} people"."""
+        return f"more than {self.more_than:,}" if self.is_capped else f"{self.total:,}"
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def iter_pages(self, *, left_edge: int = 2, left_current: int = 2, right_current: int = 4,
+                   right_edge: int = 2) -> Iterator[int | None]:
+        """Page numbers for the links, None for a gap. When the total is not known there is no
+        last page to show: the known pages near the current one, then a gap."""
         if self.pages <= 1:
-            return ""
-        return f", page {self.page} of {self.pages}" if self.total_is_exact else f", page {self.page}"
+            return
+        shown = sorted(set(range(1, min(left_edge, self.pages) + 1))
+                       | set(range(max(1, self.page - left_current), min(self.page + right_current, self.pages) + 1))
+                       | (set() if self.is_capped else set(range(max(1, self.pages - right_edge + 1), self.pages + 1))))
+        previous = 0
+        for number in shown:
+            if number > previous + 1:
+                yield None
+            yield number
+            previous = number
+        if self.is_capped:
+            yield None
+
+    def __iter__(self):
+        return iter(self.items)
 
 
-def paginate_capped(stmt: Select, *, page: int | None = None, per_page: int | None = None,
-                    cap: int | None = None) -> CappedPagination:
-    """Page `page` (default: ?page=) of `stmt`, `per_page` (default VH_PAGE_SIZE) to a page,
-    counting at most `cap` (default VH_LIST_COUNT_CAP) rows past it."""
-    config = current_app.config
-    return CappedPagination(page=page, per_page=per_page or config["VH_PAGE_SIZE"], max_per_page=None, error_out=False,
-                            select=stmt, session=db.session, cap=cap or config["VH_LIST_COUNT_CAP"])
+def paginate_capped(stmt: Select, page: int, per_page: int, cap: int = 1000) -> CappedPage:
+    """One page of `stmt` (ordered) and a count that reads at most `cap` rows past the current
+    stretch. Two queries, whatever the size."""
+    page = max(page, 1)
+    offset = (page - 1) * per_page
+    items = list(db.session.scalars(stmt.limit(per_page).offset(offset)).unique())
+    limit = cap * ceil((offset + per_page) / cap)  # the end of the current stretch of `cap` rows
+    # Only whether a row exists matters: no columns (an index can answer), no order.
+    rows = stmt.order_by(None).with_only_columns(literal_column("1"), maintain_column_froms=True).limit(limit + 1)
+    counted = db.session.scalar(select(func.count()).select_from(rows.subquery()))
+    return CappedPage(items, page, per_page, counted, limit)

@@ -200,6 +200,90 @@ def test_the_expiring_list(client, compliance, today):
     assert client.get("/certificates/expiring?days=-5").status_code == 200
 
 
+
+def _names_on(page_html: str) -> list[str]:
+    """The people's names in the matrix, in order."""
+    import re
+    return re.findall(r'<th scope="row"><a href="/certificates/people/\d+"><bdi>([^<]+)</bdi>', page_html)
+
+
+def test_the_matrix_pages_through_everyone_without_counting_them_all(app, client, monkeypatch):
+    """Past the cap the page says "more than", yet Next and the page links still reach everyone,
+    keeping the filters; the CSV still has everyone."""
+    monkeypatch.setattr(service, "COUNT_CAP", 4)
+    app.config["VH_PAGE_SIZE"] = 2
+    course = make_course("Bystander intervention")
+    require(course, kind=OrganisationKind.AMBASSADORS)
+    org = make_org("Town Centre Ambassadors", OrganisationKind.AMBASSADORS)
+    names = [f"Person {letter}" for letter in "ABCDEFGHIJK"]  # 11 people: 6 pages of 2
+    for name in reversed(names):
+        make_user(name=name, organisation=org)
+    make_user(name="Not Required", organisation=make_org("Elsewhere", OrganisationKind.POLICE))
+    sign_in_as(client, make_user(Role.COORDINATOR, name="Zed Coordinator"))
+
+    first = text(client.get(f"/certificates/compliance?organisation={org.id}"))
+    assert "More than 4 people with required courses, page 1." in first
+    assert f'href="/certificates/compliance?organisation={org.id}&amp;page=2">Next<' in first
+    assert f'href="/certificates/compliance?organisation={org.id}&amp;page=3">3<' in first
+
+    seen, number = [], 1
+    while True:
+        page = text(client.get(f"/certificates/compliance?organisation={org.id}&page={number}"))
+        seen += _names_on(page)
+        if f"page={number + 1}\">Next<" not in page:
+            break
+        number += 1
+    assert seen == names and number == 6
+    assert "11 people with required courses, page 6 of 6." in page  # the count is exact near the end
+    assert "More than 8 people with required courses, page 3." in text(
+        client.get(f"/certificates/compliance?organisation={org.id}&page=3"))
+
+    rows = list(csv.reader(io.StringIO(text(client.get(f"/certificates/compliance.csv?organisation={org.id}")))))
+    assert [r[0] for r in rows[1:]] == names
+
+
+def test_a_short_matrix_gives_the_exact_count_and_no_page_links(client, compliance):
+    sign_in_as(client, make_user(Role.COORDINATOR))
+    page = text(client.get("/certificates/compliance"))
+    assert "2 people with required courses. The CSV" in page
+    assert 'aria-label="Matrix pages"' not in page
+
+
+@pytest.fixture()
+def expiring(app, today):
+    """Certificates in and around the next 30 days; the current ones of active people are Ann's and Cal's."""
+    course = make_course("Bystander intervention", validity_months=12)
+    soon = today - dt.timedelta(days=350)  # issued then: expires in about 15 days
+    issue(make_user(name="Ann Soon"), course, soon)
+    ben = make_user(name="Ben Renewed")
+    issue(ben, course, soon)
+    issue(ben, course, today - dt.timedelta(days=3))  # renewed: the old one is superseded
+    cal = make_user(name="Cal Revoked Renewal")
+    issue(cal, course, soon)
+    issue(cal, course, today - dt.timedelta(days=3), revoked_at=service.utcnow(), revocation_reason="Mistake")
+    issue(make_user(name="Dee Revoked"), course, soon, revoked_at=service.utcnow(), revocation_reason="Mistake")
+    issue(make_user(name="Eve Withdrawn"), course, soon, withdrawn_at=service.utcnow())
+    issue(make_user(name="Fay Inactive", active=False), course, soon)
+    issue(make_user(name="Gus Later"), course, today - dt.timedelta(days=300))  # expires in about 65 days
+    return ["Ann Soon", "Cal Revoked Renewal"]
+
+
+def test_the_home_count_of_expiring_certificates_matches_the_list(client, expiring):
+    sign_in_as(client, make_user(Role.COORDINATOR))
+    listed = text(client.get("/certificates/expiring?days=30"))
+    names = ["Ann Soon", "Ben Renewed", "Cal Revoked Renewal", "Dee Revoked", "Eve Withdrawn", "Fay Inactive", "Gus Later"]
+    assert [n for n in names if n in listed] == expiring
+    assert "2 current certificates expire in the next 30 days" in listed
+    assert "<strong>2</strong> certificates expire in the next 30 days" in text(client.get("/home"))
+
+
+def test_past_the_cap_the_home_page_says_more_than(client, expiring, monkeypatch):
+    monkeypatch.setattr(service, "PANEL_COUNT_CAP", 1)
+    sign_in_as(client, make_user(Role.COORDINATOR))
+    assert "More than <strong>1</strong> certificate expires in the next 30 days" in text(client.get("/home"))
+    monkeypatch.setattr(service, "PANEL_COUNT_CAP", 2)
+    assert "<strong>2</strong> certificates expire in the next 30 days" in text(client.get("/home"))
+
 def test_coordinators_set_requirements(client, compliance):
     sign_in_as(client, make_user(Role.COORDINATOR))
     course_id = compliance["course"].id

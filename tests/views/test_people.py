@@ -63,16 +63,17 @@ def test_directory_searches_filters_sorts_and_paginates(client, coordinator, app
 
 
 def test_a_long_directory_says_more_than_and_still_pages_to_the_end(client, coordinator, app):
-    # The count stops VH_LIST_COUNT_CAP rows past the page, so the first page costs the same at any size.
+    # The count stops at the end of the stretch of VH_LIST_COUNT_CAP rows the page is in, so the
+    # first page costs the same at any size.
     app.config.update(VH_PAGE_SIZE=2, VH_LIST_COUNT_CAP=3)
     for n in range(9):
         make_user(name=f"Pat Walker {n}")
     sign_in_as(client, coordinator)
     first = client.get("/people?q=walker").get_data(as_text=True)
-    assert "more than 3 people, page 1<" in first
+    assert "More than 3 people, page 1<" in first
     assert 'href="/people?q=walker&amp;page=2">Next<' in first
     third = client.get("/people?q=walker&page=3").get_data(as_text=True)
-    assert "Pat Walker 4" in third and "more than 7 people, page 3<" in third
+    assert "Pat Walker 4" in third and "More than 6 people, page 3<" in third
     last = client.get("/people?q=walker&page=5").get_data(as_text=True)
     # Near the end the count is exact again, with the real number of pages, and no Next.
     assert "9 people, page 5 of 5" in last and "Pat Walker 8" in last

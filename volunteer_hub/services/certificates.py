@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, type_coerce, union
+from sqlalchemy import Date, and_, bindparam, case, exists, func, literal, or_, select, type_coerce, union
 from sqlalchemy.orm import aliased, joinedload
 
 from volunteer_hub.csvfiles import csv_safe
@@ -36,11 +37,16 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
+from volunteer_hub.pagination import CappedPage, paginate_capped
 from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.urls import external_url
 
 NEVER = dt.date(9999, 12, 31)  # stands for "never expires" when comparing expiry dates in SQL
+# Counts shown to staff stop here ("more than 1,000"), so pages cost the same however big the
+# partnership grows; the lists and CSVs behind them still have everyone.
+COUNT_CAP = 1000
+PANEL_COUNT_CAP = 100  # the home page's "certificates expiring" (its list counts to COUNT_CAP)
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -379,6 +385,18 @@ def _has_requirement():
 def _cells(today: dt.date, user_ids: list[int] | None = None):
     """SQL: one row per (person, required course) with the best expiry held and its status
     (for everyone, or only for `user_ids`)."""
+    return _cells_on(today, today + dt.timedelta(days=expiring_days()), user_ids)
+
+
+@functools.cache
+def _page_cells_stmt():
+    """`_cells` for one page's people, built once (building it costs more than running it on a
+    page): run it with the parameters today, soon and ids."""
+    cells = _cells_on(bindparam("today", type_=Date), bindparam("soon", type_=Date), bindparam("ids", expanding=True))
+    return select(cells)
+
+
+def _cells_on(today, soon, user_ids):
     required = _required_pairs(user_ids)
     best_expiry = type_coerce(func.max(func.coalesce(Certificate.expires_on, literal(NEVER, Date))), Date)
     best = (
@@ -390,7 +408,6 @@ def _cells(today: dt.date, user_ids: list[int] | None = None):
     if user_ids is not None:
         best = best.where(Certificate.user_id.in_(user_ids))
     best = best.subquery("best")
-    soon = today + dt.timedelta(days=expiring_days())
     status = case(
         (best.c.best.is_(None), "missing"),
         (best.c.best < today, "expired"),
@@ -442,10 +459,10 @@ class MatrixRow:
 class Matrix:
     courses: list[Course]
     rows: list[MatrixRow]
-    page: object = None  # Flask-SQLAlchemy Pagination when paginated
+    page: CappedPage | None = None  # when paginated
 
 
-def _people_query(filters: ComplianceFilter, cells):
+def _people_query(filters: ComplianceFilter, cells=None):
     stmt = (
         select(User)
         .where(User.is_active, _has_requirement())
@@ -457,6 +474,9 @@ def _people_query(filters: ComplianceFilter, cells):
     if filters.role:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == filters.role)))
     status = filters.status
+    if cells is None and status in ("expiring", "expired", "missing", "gaps", "complete"):
+        # One page: tested person by person as the name index is walked (stops at the page's end).
+        return stmt.where(_has_cell(status, today_local()))
     if status in ("expiring", "expired", "missing"):
         stmt = stmt.where(User.id.in_(select(cells.c.user_id).where(cells.c.status == status)))
     elif status == "gaps":
@@ -464,6 +484,39 @@ def _people_query(filters: ComplianceFilter, cells):
     elif status == "complete":
         stmt = stmt.where(User.id.not_in(select(cells.c.user_id).where(cells.c.status.in_(("missing", "expired")))))
     return stmt
+
+
+def _has_cell(status: str, today: dt.date):
+    """SQL condition on User, the same as "has a cell with `status`" in `_cells` (or, for
+    "gaps", missing or expired; for "complete", no gap), correlated: cheap for one person."""
+    required = (
+        select(ComplianceRequirement.course_id)
+        .where(or_(
+            ComplianceRequirement.role.in_(select(UserRole.role).where(UserRole.user_id == User.id).correlate(User)),
+            ComplianceRequirement.organisation_kind == (
+                select(Organisation.kind).where(Organisation.id == User.organisation_id).correlate(User)
+                .scalar_subquery()),
+        ))
+        .correlate(User)
+    )
+    best = (
+        select(type_coerce(func.max(func.coalesce(Certificate.expires_on, literal(NEVER, Date))), Date))
+        .where(Certificate.user_id == User.id, Certificate.course_id == ComplianceRequirement.course_id,
+               Certificate.revoked_at.is_(None), Certificate.withdrawn_at.is_(None), Certificate.issued_on <= today)
+        .correlate(User, ComplianceRequirement)
+        .scalar_subquery()
+    )
+    soon = today + dt.timedelta(days=expiring_days())
+    gap = or_(best.is_(None), best < today)
+    condition = {
+        "missing": best.is_(None),
+        "expired": best < today,
+        "expiring": and_(best >= today, best <= soon),
+        "gaps": gap,
+        "complete": gap,
+    }[status]
+    found = exists(required.where(condition))
+    return ~found if status == "complete" else found
 
 
 def _matrix_courses(filters: ComplianceFilter) -> list[Course]:
@@ -493,13 +546,14 @@ def _rows(people: list[User], courses: list[Course], cell_rows) -> list[MatrixRo
 
 
 def compliance_matrix(filters: ComplianceFilter, page: int = 1, per_page: int = 25) -> Matrix:
-    """People × required courses, one page of people. A fixed number of queries, whatever the size."""
+    """People × required courses, one page of people. A fixed number of queries, whatever the size;
+    the people are counted only up to COUNT_CAP past the page."""
     today = today_local()
-    cells = _cells(today)
     courses = _matrix_courses(filters)
-    pagination = db.paginate(_people_query(filters, cells), page=page, per_page=per_page, error_out=False, count=True)
+    pagination = paginate_capped(_people_query(filters), page, per_page, COUNT_CAP)
     ids = [p.id for p in pagination.items]
-    cell_rows = db.session.execute(select(_cells(today, ids))).all() if ids else []
+    soon = today + dt.timedelta(days=expiring_days())
+    cell_rows = db.session.execute(_page_cells_stmt(), {"today": today, "soon": soon, "ids": ids}).all() if ids else []
     return Matrix(courses, _rows(pagination.items, courses, cell_rows), pagination)
 
 
@@ -598,9 +652,13 @@ def venue_summary(organisation: Organisation) -> tuple[Matrix, OrganisationCompl
 
 
 # --- expiring soon ---------------------------------------------------------------------------
+# Made once: an alias built per call costs ~2 ms (SQLAlchemy copies the table's columns).
+_OTHER_CERTIFICATE = aliased(Certificate)
+
+
 def _not_superseded():
     """SQL: no other good certificate for the same person and course lasts longer."""
-    other = aliased(Certificate)
+    other = _OTHER_CERTIFICATE
     return ~exists().where(
         other.user_id == Certificate.user_id,
         other.course_id == Certificate.course_id,
@@ -611,27 +669,49 @@ def _not_superseded():
     )
 
 
+def _expiring_between(start, end) -> tuple:
+    """SQL: the current certificates of active people expiring from `start` to `end` (FROM
+    certificates JOIN users)."""
+    return (
+        User.is_active,
+        Certificate.revoked_at.is_(None),
+        Certificate.withdrawn_at.is_(None),
+        Certificate.expires_on.between(start, end),
+        _not_superseded(),
+    )
+
+
 def expiring_query(days: int, today: dt.date | None = None):
     """Current certificates of active people expiring from today to `days` days ahead, soonest first."""
     today = today or today_local()
     return (
         select(Certificate)
         .join(User, User.id == Certificate.user_id)
-        .where(
-            User.is_active,
-            Certificate.revoked_at.is_(None),
-            Certificate.withdrawn_at.is_(None),
-            Certificate.expires_on.between(today, today + dt.timedelta(days=days)),
-            _not_superseded(),
-        )
+        .where(*_expiring_between(today, today + dt.timedelta(days=days)))
         .options(joinedload(Certificate.user).joinedload(User.organisation), joinedload(Certificate.course))
         .order_by(Certificate.expires_on, User.name, Certificate.id)
     )
 
 
-def count_expiring(days: int) -> int:
-    stmt = expiring_query(days)
-    return db.session.scalar(select(func.count()).select_from(stmt.options().order_by(None).subquery()))
+@functools.cache
+def _count_expiring_stmt():
+    """Built once (building it costs more than running it): count at most :cap + 1 rows."""
+    listed = (
+        select(Certificate.id)
+        .join(User, User.id == Certificate.user_id)
+        .where(*_expiring_between(bindparam("start", type_=Date), bindparam("end", type_=Date)))
+        .limit(bindparam("cap_1"))
+    )
+    return select(func.count()).select_from(listed.subquery())
+
+
+def count_expiring(days: int, cap: int) -> tuple[int, bool]:
+    """(how many certificates `expiring_query` lists, up to `cap`; whether there are more). Reads
+    at most cap + 1 of them, in expiry order, so the home page costs the same whatever the size."""
+    today = today_local()
+    counted = db.session.scalar(_count_expiring_stmt(),
+                                {"start": today, "end": today + dt.timedelta(days=days), "cap_1": cap + 1})
+    return min(counted, cap), counted > cap
 
 
 # --- reminders -----------------------------------------------------------------------------

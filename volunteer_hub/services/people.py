@@ -176,11 +176,12 @@ def directory_query(f: DirectoryFilter, *, options=(selectinload(User.organisati
     return stmt.order_by(func.lower(User.name), User.id)
 
 
-def directory_page(f: DirectoryFilter):
-    """The directory's current page (?page=) and each listed person's roles, as
+def directory_page(f: DirectoryFilter, page_number: int):
+    """Page `page_number` of the directory and each listed person's roles, as
     (pagination, {user id: "Coordinator, Volunteer"}). The organisation comes in the same query
     and the roles as plain rows: ORM objects for every role row were a quarter of the page."""
-    page = paginate_capped(directory_query(f, options=(joinedload(User.organisation), lazyload(User.role_rows))))
+    stmt = directory_query(f, options=(joinedload(User.organisation), lazyload(User.role_rows)))
+    page = paginate_capped(stmt, page_number, current_app.config["VH_PAGE_SIZE"], current_app.config["VH_LIST_COUNT_CAP"])
     labels: dict[int, list[str]] = {}
     if page.items:
         rows = db.session.execute(select(UserRole.user_id, UserRole.role)

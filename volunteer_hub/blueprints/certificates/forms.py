@@ -1,8 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from volunteer_hub.forms import OptionalIntSelectField, choices
+from volunteer_hub.forms import OptionalIntSelectField, SelectField, choices
 from volunteer_hub.models import Role
 from volunteer_hub.services.certificates import STATUS_FILTERS
 

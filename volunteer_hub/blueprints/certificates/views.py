@@ -15,6 +15,7 @@ from volunteer_hub.csvfiles import csv_response
 from volunteer_hub.extensions import limiter
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import Course, OrganisationKind, Role, db
+from volunteer_hub.pagination import paginate_capped
 from volunteer_hub.security import (
     STAFF,
     get_certificate_or_404,
@@ -38,8 +39,8 @@ def _panel_helpers():
     def certificate_panel():
         """Data for the home-page panel (called only when the panel is shown)."""
         current, _history = service.certificates_of(current_user)
-        expiring = service.count_expiring(30) if is_staff(current_user) else None
-        return {"current": current, "expiring_30": expiring}
+        expiring, more = service.count_expiring(30, service.PANEL_COUNT_CAP) if is_staff(current_user) else (None, False)
+        return {"current": current, "expiring_30": expiring, "more_than": more}
 
     return {"certificate_panel": certificate_panel}
 
@@ -95,13 +96,9 @@ def verify_code(code):
 
 
 # --- staff: compliance -----------------------------------------------------------------------------
-def _organisation_choices():
-    return [(o.id, o.name) for o in people_service.list_organisations(include_retired=False)]
-
-
 def _compliance_form() -> ComplianceFilterForm:
     form = ComplianceFilterForm(request.args)
-    form.organisation.choices = choices([("", "Any organisation")] + _organisation_choices())
+    form.organisation.choices = choices([("", "Any organisation")] + people_service.organisation_names())
     if not form.validate():
         for name in ("organisation", "role", "status"):
             if getattr(form, name).errors:
@@ -122,7 +119,7 @@ def _compliance_filter(form: ComplianceFilterForm) -> service.ComplianceFilter:
 def compliance():
     form = _compliance_form()
     page = request.args.get("page", 1, type=int)
-    matrix = service.compliance_matrix(_compliance_filter(form), page=max(page, 1),
+    matrix = service.compliance_matrix(_compliance_filter(form), page=page,
                                        per_page=current_app.config["VH_PAGE_SIZE"])
     return render_template("certificates/compliance.html", form=form, matrix=matrix,
                            statuses=service.CELL_LABELS)
@@ -155,7 +152,8 @@ def venue_summary(org_id):
 def expiring():
     form = ExpiringFilterForm(request.args)
     days = form.days.data if form.validate() and form.days.data else 30
-    page = db.paginate(service.expiring_query(days), per_page=current_app.config["VH_PAGE_SIZE"], error_out=False)
+    page = paginate_capped(service.expiring_query(days), request.args.get("page", 1, type=int),
+                           current_app.config["VH_PAGE_SIZE"], service.COUNT_CAP)
     return render_template("certificates/expiring.html", form=form, page=page, days=days,
                            today=service.today_local())
 

@@ -71,7 +71,7 @@ def _directory_form() -> DirectoryFilterForm:
 @role_required(*STAFF)
 def directory():
     form = _directory_form()
-    page, roles = people_service.directory_page(_directory_filter(form))
+    page, roles = people_service.directory_page(_directory_filter(form), request.args.get("page", 1, type=int))
     return render_template("people/directory.html", form=form, page=page, roles=roles)
 
 
