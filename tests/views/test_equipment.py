@@ -206,6 +206,23 @@ def test_report_has_a_chart_and_the_same_figures_in_a_table(client, coordinator,
     assert f"month,{month},Personal alarm,6" in csv and "place,High Street,Personal alarm,4" in csv
 
 
+def test_report_shows_the_top_places_and_adds_up_the_rest_but_the_csv_has_every_place(
+        client, coordinator, alarm, bag_with_alarms, volunteer):
+    stock(bag_with_alarms, alarm, 200)
+    for n in range(1, 18):  # Place 01 hands out 1 alarm ... Place 17 hands out 17
+        svc.hand_out_stock(bag_with_alarms, {alarm: n}, by=volunteer, place=make_place(f"Place {n:02d}"))
+    db.session.commit()
+    sign_in_as(client, coordinator)
+    page = client.get("/equipment/report").text
+    rows = re.findall(r"<th scope=\"row\">([^<]+)</th>", page.split('id="place-heading"')[1])
+    assert rows == [f"Place {n:02d}" for n in range(17, 2, -1)] + ["All other places"]
+    assert re.search(r"<th scope=\"row\">All other places</th><td>3</td>", page)  # 1 + 2
+    assert "2 other places" in page
+    csv = client.get("/equipment/report.csv").text
+    assert "place,Place 01,Personal alarm,1" in csv and "place,Place 17,Personal alarm,17" in csv
+    assert "All other places" not in csv
+
+
 def test_places_are_kept_by_coordinators(client, coordinator):
     sign_in_as(client, coordinator)
     client.post("/equipment/places", data={"name": "Station Approach", "kind": "street"})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, exists, extract, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, joinedload
@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased, joinedload
 from volunteer_hub.models import (
     Asset,
     AssetLoan,
+    HandOutTotal,
     Holder,
     HolderKind,
     Item,
@@ -34,11 +35,13 @@ from volunteer_hub.models import (
     StockBalance,
     StockMovement,
     TimeBand,
+    TotalGrain,
     User,
     UserRole,
     db,
     utcnow,
 )
+from volunteer_hub.models.equipment import place_key
 from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.csvfiles import csv_safe
@@ -166,8 +169,53 @@ def record_movements(kind: MovementKind, lines: list[Line], *, by: User | None, 
             balances[(line.item.id, line.to_holder.id)].quantity += line.quantity
             balances[(line.item.id, line.to_holder.id)].updated_at = now
     db.session.flush()
+    _roll_up_hand_outs(kind, movements)
     _check_low_stock(lines, balances)
     return Outcome(movements)
+
+
+# --- hand-out totals: the report's roll-up of the ledger ------------------------------------------
+def _roll_up_hand_outs(kind: MovementKind, movements: list[StockMovement]) -> None:
+    """Count new hand-outs into the totals, or take a reversed hand-out back out of them (on the
+    day and at the place of the original)."""
+    deltas: dict[tuple[dt.date, int, int | None, str | None], int] = defaultdict(int)
+    for m in movements:
+        if kind is MovementKind.HAND_OUT:
+            deltas[(m.occurred_on, m.item_id, m.place_id, m.place_text)] += m.quantity
+        elif kind is MovementKind.REVERSAL and m.reverses is not None and m.reverses.kind is MovementKind.HAND_OUT:
+            original = m.reverses
+            deltas[(original.occurred_on, original.item_id, original.place_id, original.place_text)] -= original.quantity
+    add_to_hand_out_totals(deltas)
+
+
+def add_to_hand_out_totals(deltas: dict[tuple[dt.date, int, int | None, str | None], int]) -> None:
+    """Add each quantity to the totals of its (day, item_id, place_id, place_text), at both
+    grains: additions in one upsert per 500 rows, in a fixed order (so concurrent writers lock rows
+    in the same order); a negative quantity (a reversal) is taken from the existing totals, and the
+    database refuses a total below zero."""
+    rows: dict[tuple, int] = defaultdict(int)
+    for (day, item_id, place_id, place_text), quantity in deltas.items():
+        place_text = None if place_id is not None else place_text
+        for grain, start in ((TotalGrain.DAY, day), (TotalGrain.MONTH, day.replace(day=1))):
+            rows[(grain.value, start, item_id, place_key(place_id, place_text), place_id, place_text)] += quantity
+    added = sorted((k, q) for k, q in rows.items() if q > 0)
+    for n in range(0, len(added), 500):
+        stmt = _insert(HandOutTotal).values([
+            {"grain": TotalGrain(grain), "period_start": start, "item_id": item_id, "place_key": key,
+             "place_id": place_id, "place_text": place_text, "quantity": quantity}
+            for (grain, start, item_id, key, place_id, place_text), quantity in added[n:n + 500]])
+        db.session.execute(stmt.on_conflict_do_update(
+            index_elements=["grain", "period_start", "item_id", "place_key"],
+            set_={"quantity": HandOutTotal.quantity + stmt.excluded.quantity}))
+    taken = sorted((k, q) for k, q in rows.items() if q < 0)
+    if taken:
+        t = HandOutTotal.__table__
+        db.session.execute(
+            update(t).where(t.c.grain == bindparam("b_grain"), t.c.period_start == bindparam("b_start"),
+                            t.c.item_id == bindparam("b_item"), t.c.place_key == bindparam("b_key"))
+            .values(quantity=t.c.quantity + bindparam("b_quantity")),
+            [{"b_grain": TotalGrain(grain), "b_start": start, "b_item": item_id, "b_key": key, "b_quantity": quantity}
+             for (grain, start, item_id, key, _, _), quantity in taken])
 
 
 # --- low stock --------------------------------------------------------------------------------
@@ -583,38 +631,85 @@ def movement_csv_row(m: StockMovement) -> list[str]:
 
 
 # --- reports ---------------------------------------------------------------------------------
-def _net_hand_outs(start: dt.date, end: dt.date):
-    """Hand-outs in the period that have not been reversed."""
-    reversal = aliased(StockMovement)
-    return (
-        select(StockMovement)
-        .outerjoin(reversal, reversal.reverses_id == StockMovement.id)
-        .where(StockMovement.kind == MovementKind.HAND_OUT, reversal.id.is_(None),
-               StockMovement.occurred_on >= start, StockMovement.occurred_on <= end)
-    )
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _report_slices(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
+    """The months of the period the month totals answer exactly (first and last month start, or
+    None) and the days left over at either end, which the day totals answer. A month counts as
+    whole when the period reaches its last day or today (hand-outs are never dated after today)."""
+    first = start if start.day == 1 else _next_month(start)
+    end_month = end.replace(day=1)
+    last = end_month if (_next_month(end) - dt.timedelta(days=1) == end or end >= today()) \
+        else (end_month - dt.timedelta(days=1)).replace(day=1)
+    if first > last:
+        return None, [(start, end)]
+    days = []
+    if start < first:
+        days.append((start, first - dt.timedelta(days=1)))
+    if end >= _next_month(last):
+        days.append((_next_month(last), end))
+    return (first, last), days
+
+
+def handed_out(start: dt.date, end: dt.date) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    """Net hand-outs in the period (those not reversed), from the roll-up, in one query:
+    ([(YYYY-MM, item_id, quantity)] by month, [(place, item_id, quantity)] by place), where a
+    place is a listed place by its name, a typed place as typed, or "Not recorded"."""
+    months, days = _report_slices(start, end)
+    t = HandOutTotal
+    wanted = [and_(t.grain == TotalGrain.DAY, t.period_start >= a, t.period_start <= b) for a, b in days]
+    if months:
+        wanted.append(and_(t.grain == TotalGrain.MONTH, t.period_start >= months[0], t.period_start <= months[1]))
+    place = func.coalesce(Place.name, t.place_text, "Not recorded")
+    rows = db.session.execute(
+        select(t.period_start, t.item_id, place, t.quantity).outerjoin(Place, Place.id == t.place_id)
+        .where(or_(*wanted), t.quantity > 0))
+    by_month: dict[tuple[str, int], int] = defaultdict(int)
+    by_place: dict[tuple[str, int], int] = defaultdict(int)
+    for period_start, item_id, name, quantity in rows:
+        by_month[(f"{period_start:%Y-%m}", item_id)] += quantity
+        by_place[(name, item_id)] += quantity
+    return ([(m, i, q) for (m, i), q in sorted(by_month.items())],
+            [(p, i, q) for (p, i), q in sorted(by_place.items())])
 
 
 def handed_out_by_month(start: dt.date, end: dt.date) -> list[tuple[str, int, int]]:
     """[(YYYY-MM, item_id, quantity)] for every month and item with hand-outs."""
-    base = _net_hand_outs(start, end).subquery()
-    year, month = extract("year", base.c.occurred_on), extract("month", base.c.occurred_on)
-    rows = db.session.execute(
-        select(year, month, base.c.item_id, func.sum(base.c.quantity))
-        .group_by(year, month, base.c.item_id).order_by(year, month)
-    )
-    return [(f"{int(y):04d}-{int(m):02d}", item_id, int(q)) for y, m, item_id, q in rows]
+    return handed_out(start, end)[0]
 
 
 def handed_out_by_place(start: dt.date, end: dt.date) -> list[tuple[str, int, int]]:
     """[(place, item_id, quantity)]: listed places by name, typed places as typed."""
-    base = _net_hand_outs(start, end).subquery()
-    place = func.coalesce(Place.name, base.c.place_text, "Not recorded")
-    rows = db.session.execute(
-        select(place, base.c.item_id, func.sum(base.c.quantity))
-        .select_from(base).outerjoin(Place, Place.id == base.c.place_id)
-        .group_by(place, base.c.item_id).order_by(place)
+    return handed_out(start, end)[1]
+
+
+def _net_hand_outs():
+    """Hand-outs that have not been reversed (from the ledger itself)."""
+    reversal = aliased(StockMovement)
+    return (
+        select(StockMovement)
+        .outerjoin(reversal, reversal.reverses_id == StockMovement.id)
+        .where(StockMovement.kind == MovementKind.HAND_OUT, reversal.id.is_(None))
     )
-    return [(name, item_id, int(q)) for name, item_id, q in rows]
+
+
+def hand_out_total_mismatches() -> list[tuple[str, dt.date, int, str, int, int]]:
+    """(grain, period_start, item_id, place_key, roll-up, ledger) wherever the hand-out totals
+    differ from the ledger's net hand-outs; empty when they agree."""
+    base = _net_hand_outs().subquery()
+    ledger: dict[tuple, int] = defaultdict(int)
+    for day, item_id, place_id, place_text, quantity in db.session.execute(
+            select(base.c.occurred_on, base.c.item_id, base.c.place_id, base.c.place_text, func.sum(base.c.quantity))
+            .group_by(base.c.occurred_on, base.c.item_id, base.c.place_id, base.c.place_text)):
+        key = place_key(place_id, place_text)
+        ledger[(TotalGrain.DAY.value, day, item_id, key)] += quantity
+        ledger[(TotalGrain.MONTH.value, day.replace(day=1), item_id, key)] += quantity
+    stored = {(t.grain.value, t.period_start, t.item_id, t.place_key): t.quantity
+              for t in db.session.scalars(select(HandOutTotal))}
+    return sorted((*k, stored.get(k, 0), ledger.get(k, 0)) for k in set(ledger) | set(stored)
+                  if stored.get(k, 0) != ledger.get(k, 0))
 
 
 def months_between(start: dt.date, end: dt.date) -> list[str]:

@@ -1,4 +1,5 @@
 import datetime as dt
+from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -503,21 +504,35 @@ def _report_period():
     return form, start, end
 
 
+TOP_PLACES = 15  # the page shows the places with most hand-outs; the CSV has every place
+OTHER_PLACES = "All other places"
+
+
 def _report(start, end):
     items = {i.id: i for i in svc.list_items(active_only=False, kind=None)}
-    by_month = svc.handed_out_by_month(start, end)
-    by_place = svc.handed_out_by_place(start, end)
+    by_month, by_place = svc.handed_out(start, end)
     item_ids = sorted({i for _, i, _ in by_month} | {i for _, i, _ in by_place}, key=lambda i: items[i].name)
     months = svc.months_between(start, end)
     month_table = {(m, i): q for m, i, q in by_month}
-    places = sorted({p for p, _, _ in by_place})
-    place_table = {(p, i): q for p, i, q in by_place}
+    all_place_table = {(p, i): q for p, i, q in by_place}
+    place_totals: dict[str, int] = defaultdict(int)
+    for p, _, q in by_place:
+        place_totals[p] += q
+    ranked = sorted(place_totals, key=lambda p: (-place_totals[p], p))
+    top = set(ranked[:TOP_PLACES])
+    place_table: dict[tuple[str, int], int] = defaultdict(int)
+    for p, i, q in by_place:
+        place_table[(p if p in top else OTHER_PLACES, i)] += q
+    places = ranked[:TOP_PLACES] + ([OTHER_PLACES] if len(ranked) > TOP_PLACES else [])
     return {
         "items": [items[i] for i in item_ids],
         "months": months,
         "month_table": month_table,
         "places": places,
         "place_table": place_table,
+        "other_places": max(0, len(ranked) - TOP_PLACES),
+        "all_places": sorted(place_totals),
+        "all_place_table": all_place_table,
         "month_chart": bar_chart([(dt.date.fromisoformat(m + "-01").strftime("%b %Y"),
                                    [month_table.get((m, i), 0) for i in item_ids]) for m in months]),
         "place_chart": bar_chart([(p, [place_table.get((p, i), 0) for i in item_ids]) for p in places]),
@@ -542,10 +557,10 @@ def report_csv():
         for m in data["months"]:
             for item in data["items"]:
                 yield ["month", m, people_service.csv_safe(item.name), data["month_table"].get((m, item.id), 0)]
-        for p in data["places"]:
+        for p in data["all_places"]:
             for item in data["items"]:
                 yield ["place", people_service.csv_safe(p), people_service.csv_safe(item.name),
-                       data["place_table"].get((p, item.id), 0)]
+                       data["all_place_table"].get((p, item.id), 0)]
 
     return csv_response(rows(), f"handed-out-{start}-to-{end}.csv")
 
