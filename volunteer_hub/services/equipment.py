@@ -84,22 +84,20 @@ def _insert(model):
 
 # --- the one way stock changes --------------------------------------------------------------
 def lock_balances(pairs) -> dict[tuple[int, int], StockBalance]:
-    """Make sure a balance row exists for each (item_id, holder_id) and lock them, in a fixed order."""
+    """Make sure a balance row exists for each (item_id, holder_id) and lock them, in a fixed order.
+
+    One statement: an upsert whose conflict branch rewrites the quantity unchanged, so every row,
+    new or old, comes back locked (on PostgreSQL, ON CONFLICT DO UPDATE locks the row as SELECT
+    ... FOR UPDATE would; on SQLite the write transaction already holds the database)."""
     pairs = sorted(set(pairs))
     if not pairs:
         return {}
     now = utcnow()
     stmt = _insert(StockBalance).values(
-        [{"item_id": i, "holder_id": h, "quantity": 0, "updated_at": now} for i, h in pairs]
-    ).on_conflict_do_nothing(index_elements=["item_id", "holder_id"])
-    db.session.execute(stmt)
-    rows = db.session.scalars(
-        select(StockBalance)
-        .where(or_(*(and_(StockBalance.item_id == i, StockBalance.holder_id == h) for i, h in pairs)))
-        .order_by(StockBalance.item_id, StockBalance.holder_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+        [{"item_id": i, "holder_id": h, "quantity": 0, "updated_at": now} for i, h in pairs])
+    stmt = stmt.on_conflict_do_update(index_elements=["item_id", "holder_id"],
+                                      set_={"quantity": StockBalance.quantity}).returning(StockBalance)
+    rows = db.session.scalars(stmt, execution_options={"populate_existing": True})
     return {(b.item_id, b.holder_id): b for b in rows}
 
 
@@ -282,6 +280,19 @@ def holder_for_organisation(org: Organisation) -> Holder:
 
 def find_kit_bag(user: User) -> Holder | None:
     return db.session.scalar(select(Holder).where(Holder.user_id == user.id))
+
+
+def kit_bag_with_balances(user: User) -> tuple[Holder | None, list[StockBalance]]:
+    """The person's kit bag (None if they have none yet) and what it holds, in one query."""
+    rows = db.session.execute(
+        select(Holder, StockBalance)
+        .outerjoin(StockBalance, and_(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0))
+        .outerjoin(Item, Item.id == StockBalance.item_id)
+        .where(Holder.user_id == user.id).options(joinedload(StockBalance.item)).order_by(Item.name)
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [balance for _, balance in rows if balance is not None]
 
 
 def create_store(name: str) -> Holder:

@@ -35,8 +35,8 @@ add_dashboard_panel(30, "equipment/_panel.html")
 def _kit_bag_summary():
     def equipment_kit_bag_summary():
         """For the dashboard panel: what is in my kit bag and what I have on loan."""
-        bag = svc.find_kit_bag(current_user)
-        return {"balances": svc.balances_for(bag) if bag else [], "loans": svc.loans_for(current_user)}
+        _bag, balances = svc.kit_bag_with_balances(current_user)
+        return {"balances": balances, "loans": svc.loans_for(current_user)}
 
     return {"equipment_kit_bag_summary": equipment_kit_bag_summary}
 
@@ -75,8 +75,7 @@ def _store_choices():
 @bp.get("/equipment/kit-bag")
 @login_required
 def kit_bag():
-    bag = svc.find_kit_bag(current_user)
-    balances = svc.balances_for(bag) if bag else []
+    bag, balances = svc.kit_bag_with_balances(current_user)
     return render_template("equipment/kit_bag.html", bag=bag, balances=balances,
                            loans=svc.loans_for(current_user), today=svc.today())
 
@@ -92,12 +91,12 @@ def _current_time_band() -> TimeBand:
     return TimeBand.EVENING if hour < 21 else TimeBand.LATE_EVENING
 
 
-def _hand_out(holder, back_url):
+def _hand_out(holder, balances, back_url):
     """The quick hand-out form for a kit bag or a venue (volunteers for their bag, staff for any)."""
-    balances = svc.balances_for(holder)
     items = [b.item for b in balances if not b.item.is_returnable]
     form = f.hand_out_form(items)
-    form.place_id.choices = choices([("", "Choose a place")] + [(p.id, p.name) for p in svc.list_places()])
+    places = {p.id: p for p in svc.list_places()}
+    form.place_id.choices = choices([("", "Choose a place")] + [(p.id, p.name) for p in places.values()])
     if request.method == "GET":
         form.occurred_on.data = svc.today()
         form.time_band.data = _current_time_band().value
@@ -105,7 +104,7 @@ def _hand_out(holder, back_url):
         form.place_id.data = last_place.id if last_place else None
     if form.validate_on_submit():
         quantities = {item: getattr(form, f"qty_{item.id}").data or 0 for item in items}
-        place = get_place_or_404(form.place_id.data) if form.place_id.data else None
+        place = places[form.place_id.data] if form.place_id.data else None  # one of the choices
         try:
             outcome = svc.hand_out_stock(
                 holder, quantities, by=current_user, place=place, place_text=form.place_text.data,
@@ -133,18 +132,18 @@ def _hand_out(holder, back_url):
 @bp.route("/equipment/kit-bag/hand-out", methods=["GET", "POST"])
 @login_required
 def hand_out():
-    bag = svc.find_kit_bag(current_user)
+    bag, balances = svc.kit_bag_with_balances(current_user)
     if bag is None:
         flash("Your kit bag is empty: a coordinator issues stock to it before you can hand any out.", "info")
         return redirect(url_for("equipment.kit_bag"))
-    return _hand_out(bag, url_for("equipment.kit_bag"))
+    return _hand_out(bag, balances, url_for("equipment.kit_bag"))
 
 
 @bp.route("/equipment/holders/<int:holder_id>/hand-out", methods=["GET", "POST"])
 @role_required(*STAFF)
 def holder_hand_out(holder_id):
     holder = get_holder_or_404(holder_id)
-    return _hand_out(holder, url_for("equipment.holder", holder_id=holder.id))
+    return _hand_out(holder, svc.balances_for(holder), url_for("equipment.holder", holder_id=holder.id))
 
 
 # --- coordinators: stock ---------------------------------------------------------------------
