@@ -1,4 +1,4 @@
-"""Roll up hand-outs per day and month for the report
+"""Roll up hand-outs for the report; count the items each holder holds
 
 Revision ID: 0007
 Revises: 0006
@@ -7,6 +7,10 @@ Create Date: 2026-11-28 11:25:56
 The impact report summed every hand-out of its period from the ledger, with an anti-join to
 reversals: about 110,000 rows at scale 100. hand_out_totals keeps the net hand-outs per item and
 place per day and per month (kept up to date by record_movements); this fills it from the ledger.
+
+The stock page counted and sorted every holder that holds something (a probe into the balances per
+holder); equipment_holders.items_held says how many items each holds some of, filled here from
+the balances.
 """
 import datetime as dt
 from collections import defaultdict
@@ -69,5 +73,14 @@ def upgrade():
         op.bulk_insert(totals, values[n:n + BATCH])
 
 
+    op.add_column('equipment_holders', sa.Column('items_held', sa.Integer(), server_default=sa.text('0'), nullable=False))
+    op.create_index('ix_equipment_holders_kind_items_held', 'equipment_holders', ['kind', 'items_held'], unique=False)
+    op.execute("UPDATE equipment_holders SET items_held = (SELECT count(*) FROM stock_balances"
+               " WHERE stock_balances.holder_id = equipment_holders.id AND stock_balances.quantity > 0)")
+
+
 def downgrade():
+    op.drop_index('ix_equipment_holders_kind_items_held', table_name='equipment_holders')
+    with op.batch_alter_table('equipment_holders', schema=None) as batch_op:
+        batch_op.drop_column('items_held')
     op.drop_table('hand_out_totals')

@@ -124,6 +124,10 @@ class Ledger(RuleBasedStateMachine):
     def hand_out_totals_match_the_ledger(self):
         assert svc.hand_out_total_mismatches() == []
 
+    @invariant()
+    def holders_count_the_items_they_hold(self):
+        assert svc.items_held_mismatches() == []
+
 
 @pytest.mark.usefixtures("ledger_checked")
 def test_random_sequences_keep_the_books_true(app):

@@ -155,6 +155,26 @@ def test_stock_pages_show_by_holder_and_by_item(client, coordinator, bag_with_al
         f"/equipment/holders/{bag_with_alarms.id}")
 
 
+def test_stock_by_holder_pages_through_stores_then_venues_then_kit_bags_by_name(app, client, coordinator, alarm):
+    app.config["VH_PAGE_SIZE"] = 2
+    store = make_store("Central store")
+    stock(store, alarm, 100)
+    venues = [svc.holder_for_organisation(make_org(name)) for name in ("The Swan", "Red Lion")]
+    bags = [svc.kit_bag_for(make_user(name=name)) for name in ("zoe Young", "Adam Ant", "Mo Khan")]
+    for holder in venues + bags:
+        svc.issue_stock(store, alarm, [holder], 5, by=coordinator)
+    empty = svc.kit_bag_for(make_user(name="Bea Empty"))
+    svc.issue_stock(store, alarm, [empty], 5, by=coordinator)
+    svc.issue_stock(empty, alarm, [store], 5, by=coordinator)  # back to the store: holds nothing now
+    db.session.commit()
+    sign_in_as(client, coordinator)
+    pages = [client.get(f"/equipment/stock?page={page}").text for page in (1, 2, 3, 4)]
+    names = [re.findall(r'<h2 class="h5 card-title" id="holder-\d+"><a [^>]+>([^<]+)</a>', page) for page in pages]
+    assert names == [["Central store", "Red Lion"], ["The Swan", "Adam Ant&#39;s kit bag"],
+                     ["Mo Khan&#39;s kit bag", "zoe Young&#39;s kit bag"], []]
+    assert "page=3" in pages[0] and "page=4" not in pages[0]  # three pages of holders that hold something
+
+
 def test_stocktake_write_off_and_reverse_from_the_pages(client, coordinator, alarm):
     store = make_store("Central store")
     stock(store, alarm, 20)

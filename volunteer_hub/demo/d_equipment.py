@@ -258,3 +258,5 @@ def seed_scale(scale: float, progress) -> None:
             db.session.commit()
             bar.update(len(changed))
         insert_batches(StockBalance, new, bar)
+    svc.count_items_held()
+    db.session.commit()

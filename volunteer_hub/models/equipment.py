@@ -82,6 +82,9 @@ class Holder(db.Model):
         ForeignKey("organisations.id", ondelete="RESTRICT"), unique=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # How many items it holds some of (balances above zero), kept by record_movements with the
+    # balances: the stock page lists and counts holders that hold something without a probe per holder.
+    items_held: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     user: Mapped[User | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -93,6 +96,7 @@ class Holder(db.Model):
             " OR (kind = 'organisation' AND organisation_id IS NOT NULL AND name IS NULL AND user_id IS NULL)",
             name="one_owner_per_kind",
         ),
+        Index("ix_equipment_holders_kind_items_held", "kind", "items_held"),
     )
 
     @property

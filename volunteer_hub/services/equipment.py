@@ -8,15 +8,17 @@ updates the balances, all in the caller's transaction. Nothing here commits.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from volunteer_hub.models import (
     Asset,
@@ -152,6 +154,7 @@ def record_movements(kind: MovementKind, lines: list[Line], *, by: User | None, 
             raise InsufficientStock(line.from_holder, line.item, held, needs[pair])
     now = utcnow()
     movements = []
+    held_before = {pair: balance.quantity > 0 for pair, balance in balances.items()}
     for line, key in zip(lines, _line_keys(idempotency_key, len(lines)), strict=True):
         movement = StockMovement(
             kind=kind, item=line.item, from_holder=line.from_holder, to_holder=line.to_holder,
@@ -166,10 +169,24 @@ def record_movements(kind: MovementKind, lines: list[Line], *, by: User | None, 
         if line.to_holder is not None:
             balances[(line.item.id, line.to_holder.id)].quantity += line.quantity
             balances[(line.item.id, line.to_holder.id)].updated_at = now
+    _count_items_held(lines, balances, held_before)
     db.session.flush()
     _roll_up_hand_outs(kind, movements)
     _check_low_stock(lines, balances)
     return Outcome(movements)
+
+
+def _count_items_held(lines: list[Line], balances: dict[tuple[int, int], StockBalance],
+                      held_before: dict[tuple[int, int], bool]) -> None:
+    """Keep Holder.items_held when a balance starts or stops being above zero (in SQL, so two
+    writers changing different items of one holder both count)."""
+    change: dict[int, int] = defaultdict(int)
+    for (item_id, holder_id), balance in balances.items():
+        change[holder_id] += int(balance.quantity > 0) - int(held_before[(item_id, holder_id)])
+    holders = {h.id: h for line in lines for h in (line.from_holder, line.to_holder) if h is not None}
+    for holder_id, n in change.items():
+        if n:
+            holders[holder_id].items_held = Holder.items_held + n
 
 
 # --- hand-out totals: the report's roll-up of the ledger ------------------------------------------
@@ -324,29 +341,65 @@ def balances_for(holder: Holder, only_held: bool = True) -> list[StockBalance]:
     return list(db.session.scalars(stmt))
 
 
+class _HolderPage(Pagination):
+    """A page of holders whose items and total stock_by_holder_page has already worked out."""
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+@functools.cache
+def _holder_page_statements():
+    """The stock page's statements, built once (building them is a good part of the page's time);
+    offset and limit are bound parameters."""
+    org, owner = aliased(Organisation), aliased(User)
+    held = Holder.items_held > 0
+    counts = select(Holder.kind, func.count()).where(held).group_by(Holder.kind)
+    not_bags = (
+        select(Holder).outerjoin(org, org.id == Holder.organisation_id)
+        .where(Holder.kind != HolderKind.KIT_BAG, held)
+        .options(contains_eager(Holder.organisation.of_type(org)).load_only(org.name))
+        .order_by(case({HolderKind.STORE.value: 0}, value=Holder.kind, else_=1),
+                  func.lower(func.coalesce(Holder.name, org.name)), Holder.id)
+        .offset(bindparam("first")).limit(bindparam("count"))
+    )
+    bags = (
+        select(Holder).join(owner, owner.id == Holder.user_id)
+        .where(Holder.kind == HolderKind.KIT_BAG, held)
+        .options(contains_eager(Holder.user.of_type(owner)).load_only(owner.name).lazyload(owner.role_rows))
+        .order_by(func.lower(owner.name), Holder.id)
+        .offset(bindparam("first")).limit(bindparam("count"))
+    )
+    balances = (
+        select(StockBalance).join(StockBalance.item)
+        .where(StockBalance.holder_id.in_(bindparam("ids", expanding=True)), StockBalance.quantity > 0)
+        .options(joinedload(StockBalance.item)).order_by(StockBalance.holder_id, Item.name)
+    )
+    return counts, not_bags, bags, balances
+
+
 def stock_by_holder_page(page: int, per_page: int):
     """One page of stock_by_holder(), in the same order: (pagination of holders, [(holder, balances)]).
-    Two queries for the page (and one to count), whatever the number of kit bags."""
-    owner_user, owner_org = aliased(User), aliased(Organisation)
-    holds = exists().where(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0)
-    kind_order = case({HolderKind.STORE.value: 0, HolderKind.ORGANISATION.value: 1}, value=Holder.kind, else_=2)
-    name = func.lower(func.coalesce(Holder.name, owner_org.name, owner_user.name))
-    stmt = (
-        select(Holder).outerjoin(owner_user, owner_user.id == Holder.user_id)
-        .outerjoin(owner_org, owner_org.id == Holder.organisation_id)
-        .where(holds).options(*holders_with_owner()).order_by(kind_order, name, Holder.id)
-    )
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
-    ids = [h.id for h in pagination.items]
-    grouped: dict[int, list[StockBalance]] = {i: [] for i in ids}
-    if ids:
-        for balance in db.session.scalars(
-            select(StockBalance).join(StockBalance.item)
-            .where(StockBalance.holder_id.in_(ids), StockBalance.quantity > 0)
-            .options(joinedload(StockBalance.item)).order_by(StockBalance.holder_id, Item.name)
-        ):
-            grouped[balance.holder_id].append(balance)
-    return pagination, [(h, grouped[h.id]) for h in pagination.items]
+
+    Four queries whatever the number of holders: how many hold something of each kind (from
+    Holder.items_held), the page's stores and venues (a few hundred at most, sorted), its kit bags
+    (in the order of the index on the person's lower-case name) and what they all hold."""
+    counts_stmt, not_bags_stmt, bags_stmt, balances_stmt = _holder_page_statements()
+    counts = dict(db.session.execute(counts_stmt).all())
+    first = (page - 1) * per_page
+    not_bags = counts.get(HolderKind.STORE, 0) + counts.get(HolderKind.ORGANISATION, 0)
+    holders = list(db.session.scalars(not_bags_stmt, {"first": min(first, not_bags),
+                                                      "count": max(0, min(per_page, not_bags - first))}))
+    holders += db.session.scalars(bags_stmt, {"first": max(0, first - not_bags), "count": per_page - len(holders)})
+    grouped: dict[int, list[StockBalance]] = {h.id: [] for h in holders}
+    for balance in db.session.scalars(balances_stmt, {"ids": list(grouped)}):
+        grouped[balance.holder_id].append(balance)
+    pagination = _HolderPage(page=page, per_page=per_page, max_per_page=None, error_out=False, items=holders,
+                             total=sum(counts.values()))
+    return pagination, [(h, grouped[h.id]) for h in holders]
 
 
 def stock_by_holder() -> list[tuple[Holder, list[StockBalance]]]:
@@ -589,6 +642,21 @@ def ledger_mismatches() -> list[tuple[int, int, int, int]]:
     balances = {(b.item_id, b.holder_id): b.quantity for b in db.session.scalars(select(StockBalance))}
     return [(i, h, balances.get((i, h), 0), sums.get((i, h), 0))
             for i, h in sorted(set(sums) | set(balances)) if balances.get((i, h), 0) != sums.get((i, h), 0)]
+
+
+def items_held_mismatches() -> list[tuple[int, int, int]]:
+    """(holder_id, items_held, balances above zero) wherever Holder.items_held is wrong."""
+    held = (select(func.count()).where(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0)
+            .correlate(Holder).scalar_subquery())
+    return [tuple(row) for row in db.session.execute(
+        select(Holder.id, Holder.items_held, held).where(Holder.items_held != held).order_by(Holder.id))]
+
+
+def count_items_held() -> None:
+    """Set every holder's items_held from its balances (after balances are written in bulk)."""
+    held = (select(func.count()).where(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0)
+            .scalar_subquery())
+    db.session.execute(update(Holder).values(items_held=held).execution_options(synchronize_session=False))
 
 
 # --- history ---------------------------------------------------------------------------------
