@@ -18,7 +18,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only
 
 from volunteer_hub.models import (
     Asset,
@@ -357,11 +357,12 @@ def _holder_page_statements():
     offset and limit are bound parameters."""
     org, owner = aliased(Organisation), aliased(User)
     held = Holder.items_held > 0
+    holder_columns = load_only(Holder.kind, Holder.name, Holder.user_id, Holder.organisation_id)
     counts = select(Holder.kind, func.count()).where(held).group_by(Holder.kind)
     not_bags = (
         select(Holder).outerjoin(org, org.id == Holder.organisation_id)
         .where(Holder.kind != HolderKind.KIT_BAG, held)
-        .options(contains_eager(Holder.organisation.of_type(org)).load_only(org.name))
+        .options(holder_columns, contains_eager(Holder.organisation.of_type(org)).load_only(org.name))
         .order_by(case({HolderKind.STORE.value: 0}, value=Holder.kind, else_=1),
                   func.lower(func.coalesce(Holder.name, org.name)), Holder.id)
         .offset(bindparam("first")).limit(bindparam("count"))
@@ -369,14 +370,17 @@ def _holder_page_statements():
     bags = (
         select(Holder).join(owner, owner.id == Holder.user_id)
         .where(Holder.kind == HolderKind.KIT_BAG, held)
-        .options(contains_eager(Holder.user.of_type(owner)).load_only(owner.name).lazyload(owner.role_rows))
+        .options(holder_columns,
+                 contains_eager(Holder.user.of_type(owner)).load_only(owner.name).lazyload(owner.role_rows))
         .order_by(func.lower(owner.name), Holder.id)
         .offset(bindparam("first")).limit(bindparam("count"))
     )
     balances = (
         select(StockBalance).join(StockBalance.item)
         .where(StockBalance.holder_id.in_(bindparam("ids", expanding=True)), StockBalance.quantity > 0)
-        .options(joinedload(StockBalance.item)).order_by(StockBalance.holder_id, Item.name)
+        .options(load_only(StockBalance.holder_id, StockBalance.item_id, StockBalance.quantity),
+                 joinedload(StockBalance.item).load_only(Item.name, Item.plural))
+        .order_by(StockBalance.holder_id, Item.name)
     )
     return counts, not_bags, bags, balances
 
