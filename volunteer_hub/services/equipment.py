@@ -203,10 +203,18 @@ def _roll_up_hand_outs(kind: MovementKind, movements: list[StockMovement]) -> No
     add_to_hand_out_totals(deltas)
 
 
+@functools.cache
+def _add_to_totals(dialect: str):
+    """The upsert that adds to a hand-out total, built once per dialect (run with many rows)."""
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(HandOutTotal)
+    return stmt.on_conflict_do_update(index_elements=["grain", "period_start", "item_id", "place_key"],
+                                      set_={"quantity": HandOutTotal.quantity + stmt.excluded.quantity})
+
+
 def add_to_hand_out_totals(deltas: dict[tuple[dt.date, int, int | None, str | None], int]) -> None:
     """Add each quantity to the totals of its (day, item_id, place_id, place_text), at both
-    grains: additions in one upsert per 500 rows, in a fixed order (so concurrent writers lock rows
-    in the same order); a negative quantity (a reversal) is taken from the existing totals, and the
+    grains: additions in one upsert run with all the rows, in a fixed order (so concurrent writers
+    lock rows in the same order); a negative quantity (a reversal) is taken from the existing totals, and the
     database refuses a total below zero."""
     rows: dict[tuple, int] = defaultdict(int)
     for (day, item_id, place_id, place_text), quantity in deltas.items():
@@ -214,14 +222,11 @@ def add_to_hand_out_totals(deltas: dict[tuple[dt.date, int, int | None, str | No
         for grain, start in ((TotalGrain.DAY, day), (TotalGrain.MONTH, day.replace(day=1))):
             rows[(grain.value, start, item_id, place_key(place_id, place_text), place_id, place_text)] += quantity
     added = sorted((k, q) for k, q in rows.items() if q > 0)
-    for n in range(0, len(added), 500):
-        stmt = _insert(HandOutTotal).values([
+    if added:
+        db.session.execute(_add_to_totals(db.session.get_bind().dialect.name), [
             {"grain": TotalGrain(grain), "period_start": start, "item_id": item_id, "place_key": key,
              "place_id": place_id, "place_text": place_text, "quantity": quantity}
-            for (grain, start, item_id, key, place_id, place_text), quantity in added[n:n + 500]])
-        db.session.execute(stmt.on_conflict_do_update(
-            index_elements=["grain", "period_start", "item_id", "place_key"],
-            set_={"quantity": HandOutTotal.quantity + stmt.excluded.quantity}))
+            for (grain, start, item_id, key, place_id, place_text), quantity in added])
     taken = sorted((k, q) for k, q in rows.items() if q < 0)
     if taken:
         t = HandOutTotal.__table__
