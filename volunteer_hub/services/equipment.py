@@ -198,8 +198,8 @@ def _roll_up_hand_outs(kind: MovementKind, movements: list[StockMovement]) -> No
         if kind is MovementKind.HAND_OUT:
             deltas[(m.occurred_on, m.item_id, m.place_id, m.place_text)] += m.quantity
         elif kind is MovementKind.REVERSAL and m.reverses is not None and m.reverses.kind is MovementKind.HAND_OUT:
-            original = m.reverses
-            deltas[(original.occurred_on, original.item_id, original.place_id, original.place_text)] -= original.quantity
+            o = m.reverses
+            deltas[(o.occurred_on, o.item_id, o.place_id, o.place_text)] -= o.quantity
     add_to_hand_out_totals(deltas)
 
 
@@ -214,8 +214,8 @@ def _add_to_totals(dialect: str):
 def add_to_hand_out_totals(deltas: dict[tuple[dt.date, int, int | None, str | None], int]) -> None:
     """Add each quantity to the totals of its (day, item_id, place_id, place_text), at both
     grains: additions in one upsert run with all the rows, in a fixed order (so concurrent writers
-    lock rows in the same order); a negative quantity (a reversal) is taken from the existing totals, and the
-    database refuses a total below zero."""
+    lock rows in the same order); a negative quantity (a reversal) is taken from the existing
+    totals, and the database refuses a total below zero."""
     rows: dict[tuple, int] = defaultdict(int)
     for (day, item_id, place_id, place_text), quantity in deltas.items():
         place_text = None if place_id is not None else place_text
@@ -723,7 +723,10 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def _report_slices(start: dt.date, end: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
+Span = tuple[dt.date, dt.date]
+
+
+def _report_slices(start: dt.date, end: dt.date) -> tuple[Span | None, list[Span]]:
     """The months of the period the month totals answer exactly (first and last month start, or
     None) and the days left over at either end, which the day totals answer. A month counts as
     whole when the period reaches its last day or today (hand-outs are never dated after today)."""
