@@ -50,9 +50,12 @@ def stock(holder, item, quantity: int, by=None) -> None:
 
 
 def assert_ledger_balances() -> None:
-    """The sum of movements equals every balance, and no balance is negative."""
+    """The sum of movements equals every balance, no balance is negative, the report's hand-out
+    totals equal the ledger's net hand-outs, and each holder counts the items it holds."""
     db.session.rollback()
     assert svc.ledger_mismatches() == []
+    assert svc.hand_out_total_mismatches() == []
+    assert svc.items_held_mismatches() == []
     assert all(b.quantity >= 0 for b in db.session.scalars(select(StockBalance)))
 
 

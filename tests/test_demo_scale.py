@@ -19,6 +19,7 @@ from volunteer_hub.models import (
     BookingStatus,
     Certificate,
     Course,
+    HandOutTotal,
     StockBalance,
     StockMovement,
     TrainingSession,
@@ -26,6 +27,7 @@ from volunteer_hub.models import (
     utcnow,
 )
 from volunteer_hub.services.certificates import today_local
+from volunteer_hub.services.equipment import hand_out_total_mismatches, items_held_mismatches
 
 
 @pytest.fixture
@@ -60,6 +62,9 @@ def test_topping_up_reaches_the_targets_adds_nothing_twice_and_the_ledger_balanc
     db.session.commit()
     assert counts() == (sessions, bookings, movements, certificates)
     _check_every_balance_equals_its_ledger_and_none_is_negative()
+    assert db.session.scalar(select(func.count()).select_from(HandOutTotal)) > 0
+    assert hand_out_total_mismatches() == []  # the report's roll-up, topped up with the ledger
+    assert items_held_mismatches() == []  # what the stock page counts holders by
 
 
 def _check_every_balance_equals_its_ledger_and_none_is_negative():

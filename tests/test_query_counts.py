@@ -10,6 +10,7 @@ query per row fails CI. bench/pages.py lists the same pages for the load benchma
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -176,6 +177,30 @@ def test_query_count_does_not_grow_with_the_data(app, client, key_page):
         "something is loaded row by row (eager-load it)"
     )
     assert counts[1] <= MAX_QUERIES, f"{key_page.name}: {counts[1]} queries (at most {MAX_QUERIES})"
+
+
+def test_a_hand_out_post_takes_the_same_few_queries_whatever_the_data(app, client):
+    """The hand-out form is sent in the street, many times a night: recording one hand-out (the
+    balance locked, the ledger row, the report's totals) costs the same at both sizes."""
+    app.config["VH_COUNT_QUERIES"] = True
+    viewer = make_user(Role.VOLUNTEER, name="Viewer")
+    sign_in_as(client, viewer)
+    data: dict = {"orgs": [], "people": [], "viewer": viewer}
+    counts = []
+    for size in (SMALL, LARGE):
+        _grow(data, size)
+        item, place = data["items"][0], data["places"][0]
+        for n in range(2):  # the first warms up
+            form = {f"qty_{item.id}": "1", "place_id": place.id, "occurred_on": utcnow().date().isoformat(),
+                    "time_band": "late_evening", "idempotency_key": uuid.uuid4().hex}
+            response = client.post("/equipment/kit-bag/hand-out", data=form)
+            assert response.status_code == 302, response.text
+        counts.append(int(response.headers["X-Query-Count"]))
+    bag = equipment_service.find_kit_bag(viewer)
+    [balance] = [b for b in equipment_service.balances_for(bag) if b.item_id == data["items"][0].id]
+    assert balance.quantity == 5 - 4  # issued 5, handed out 1 four times
+    assert counts[0] == counts[1], f"hand-out POST: {counts[0]} queries with {SMALL} people but {counts[1]} with {LARGE}"
+    assert counts[1] <= MAX_QUERIES, f"hand-out POST: {counts[1]} queries (at most {MAX_QUERIES})"
 
 
 def test_query_counting_is_off_by_default(client, volunteer):

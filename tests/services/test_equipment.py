@@ -10,12 +10,14 @@ from tests.factories_equipment import make_asset, make_item, make_place, make_st
 from volunteer_hub.jobs import send_outbox_job
 from volunteer_hub.models import (
     AssetLoan,
+    HandOutTotal,
     ItemKind,
     MovementKind,
     Role,
     StockBalance,
     StockMovement,
     TimeBand,
+    TotalGrain,
     db,
 )
 from volunteer_hub.services import equipment as svc
@@ -201,6 +203,53 @@ def test_reversed_hand_outs_leave_the_report(alarm, coordinator):
     today = svc.today()
     assert svc.handed_out_by_month(today - dt.timedelta(days=1), today) == [(f"{today:%Y-%m}", alarm.id, 2)]
     assert svc.handed_out_by_place(today, today) == [("Bus station", alarm.id, 2)]
+
+
+def test_the_report_is_exact_for_any_period_and_its_totals_match_the_ledger(alarm, coordinator):
+    vera = make_user()
+    bag = svc.kit_bag_for(vera)
+    stock(bag, alarm, 100)
+    high_street = make_place("High Street")
+    today = svc.today()
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    earlier = (last_month - dt.timedelta(days=1)).replace(day=1)
+    days = [earlier, earlier + dt.timedelta(days=14), last_month - dt.timedelta(days=1), last_month,
+            last_month + dt.timedelta(days=9)]
+    for n, day in enumerate(days, start=1):  # 1, 2, 3, 4 and 5 alarms
+        svc.hand_out_stock(bag, {alarm: n}, by=vera, place=high_street, occurred_on=day)
+    [wrong] = svc.hand_out_stock(bag, {alarm: 10}, by=vera, place_text="Taxi rank", occurred_on=days[1]).movements
+    svc.reverse_movement(wrong, "Typed 10, meant 0", by=coordinator)
+    db.session.commit()
+    assert svc.hand_out_total_mismatches() == []
+
+    def total(start, end):
+        month, place = svc.handed_out(start, end)
+        assert sum(q for _, _, q in month) == sum(q for _, _, q in place)
+        return sum(q for _, _, q in month)
+
+    assert total(earlier, today) == 15  # whole months, up to today
+    assert total(earlier, last_month - dt.timedelta(days=1)) == 6  # one whole month
+    assert total(days[1], today) == 14  # from the middle of a month
+    assert total(earlier, days[1]) == 3  # to the middle of a month
+    assert total(days[1], days[2]) == 5  # within one month
+    assert total(days[2], days[4] - dt.timedelta(days=1)) == 7  # across the turn of a month
+    assert svc.handed_out(days[1], days[3])[0] == [(f"{earlier:%Y-%m}", alarm.id, 5),
+                                                   (f"{last_month:%Y-%m}", alarm.id, 4)]
+
+
+def test_the_hand_out_totals_check_finds_a_total_that_disagrees_with_the_ledger(alarm):
+    vera = make_user()
+    bag = svc.kit_bag_for(vera)
+    stock(bag, alarm, 10)
+    svc.hand_out_stock(bag, {alarm: 3}, by=vera, place_text="Bus station")
+    db.session.commit()
+    total = db.session.scalars(select(HandOutTotal).where(HandOutTotal.grain == TotalGrain.MONTH)).one()
+    total.quantity = 4
+    db.session.commit()
+    assert [(grain, stored, ledger) for grain, _, _, _, stored, ledger in svc.hand_out_total_mismatches()] \
+        == [("month", 4, 3)]
+    total.quantity = 3
+    db.session.commit()
 
 
 def test_low_stock_emails_coordinators_once_until_refilled(store, coordinator, smtp_server):

@@ -120,6 +120,14 @@ class Ledger(RuleBasedStateMachine):
         assert {k: actual.get(k, 0) for k in self.model} == self.model
         assert svc.ledger_mismatches() == []
 
+    @invariant()
+    def hand_out_totals_match_the_ledger(self):
+        assert svc.hand_out_total_mismatches() == []
+
+    @invariant()
+    def holders_count_the_items_they_hold(self):
+        assert svc.items_held_mismatches() == []
+
 
 @pytest.mark.usefixtures("ledger_checked")
 def test_random_sequences_keep_the_books_true(app):

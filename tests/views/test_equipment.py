@@ -155,6 +155,26 @@ def test_stock_pages_show_by_holder_and_by_item(client, coordinator, bag_with_al
         f"/equipment/holders/{bag_with_alarms.id}")
 
 
+def test_stock_by_holder_pages_through_stores_then_venues_then_kit_bags_by_name(app, client, coordinator, alarm):
+    app.config["VH_PAGE_SIZE"] = 2
+    store = make_store("Central store")
+    stock(store, alarm, 100)
+    venues = [svc.holder_for_organisation(make_org(name)) for name in ("The Swan", "Red Lion")]
+    bags = [svc.kit_bag_for(make_user(name=name)) for name in ("zoe Young", "Adam Ant", "Mo Khan")]
+    for holder in venues + bags:
+        svc.issue_stock(store, alarm, [holder], 5, by=coordinator)
+    empty = svc.kit_bag_for(make_user(name="Bea Empty"))
+    svc.issue_stock(store, alarm, [empty], 5, by=coordinator)
+    svc.issue_stock(empty, alarm, [store], 5, by=coordinator)  # back to the store: holds nothing now
+    db.session.commit()
+    sign_in_as(client, coordinator)
+    pages = [client.get(f"/equipment/stock?page={page}").text for page in (1, 2, 3, 4)]
+    names = [re.findall(r'<h2 class="h5 card-title" id="holder-\d+"><a [^>]+>([^<]+)</a>', page) for page in pages]
+    assert names == [["Central store", "Red Lion"], ["The Swan", "Adam Ant&#39;s kit bag"],
+                     ["Mo Khan&#39;s kit bag", "zoe Young&#39;s kit bag"], []]
+    assert "page=3" in pages[0] and "page=4" not in pages[0]  # three pages of holders that hold something
+
+
 def test_stocktake_write_off_and_reverse_from_the_pages(client, coordinator, alarm):
     store = make_store("Central store")
     stock(store, alarm, 20)
@@ -204,6 +224,23 @@ def test_report_has_a_chart_and_the_same_figures_in_a_table(client, coordinator,
     month = svc.today().strftime("%Y-%m")
     csv = client.get("/equipment/report.csv").text
     assert f"month,{month},Personal alarm,6" in csv and "place,High Street,Personal alarm,4" in csv
+
+
+def test_report_shows_the_top_places_and_adds_up_the_rest_but_the_csv_has_every_place(
+        client, coordinator, alarm, bag_with_alarms, volunteer):
+    stock(bag_with_alarms, alarm, 200)
+    for n in range(1, 18):  # Place 01 hands out 1 alarm ... Place 17 hands out 17
+        svc.hand_out_stock(bag_with_alarms, {alarm: n}, by=volunteer, place=make_place(f"Place {n:02d}"))
+    db.session.commit()
+    sign_in_as(client, coordinator)
+    page = client.get("/equipment/report").text
+    rows = re.findall(r"<th scope=\"row\">([^<]+)</th>", page.split('id="place-heading"')[1])
+    assert rows == [f"Place {n:02d}" for n in range(17, 2, -1)] + ["All other places"]
+    assert re.search(r"<th scope=\"row\">All other places</th><td>3</td>", page)  # 1 + 2
+    assert "2 other places" in page
+    csv = client.get("/equipment/report.csv").text
+    assert "place,Place 01,Personal alarm,1" in csv and "place,Place 17,Personal alarm,17" in csv
+    assert "All other places" not in csv
 
 
 def test_places_are_kept_by_coordinators(client, coordinator):

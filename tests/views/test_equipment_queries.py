@@ -1,6 +1,7 @@
 """The movement history and the report run a constant number of queries as the ledger grows
 (10 vs 10,000 movements), and long histories page."""
 import datetime as dt
+from collections import defaultdict
 from contextlib import contextmanager
 
 import pytest
@@ -29,7 +30,8 @@ def count_queries():
 
 
 def add_movements(n: int) -> None:
-    """n stock adjustments into a kit bag and n hand-outs (core inserts, so it is fast), with balances to match."""
+    """n stock adjustments into a kit bag and n hand-outs (core inserts, so it is fast), with balances,
+    hand-out totals and items held to match."""
     store = make_store()
     bag = svc.kit_bag_for(make_user())
     items = [make_item(), make_item()]
@@ -55,6 +57,12 @@ def add_movements(n: int) -> None:
                 StockMovement.item_id == item.id, StockMovement.from_holder_id == bag.id))
         db.session.execute(update(StockBalance).where(StockBalance.item_id == item.id,
                                                       StockBalance.holder_id == bag.id).values(quantity=held))
+    handed_out = defaultdict(int)  # the report's totals and the holders' counts, as a bulk load keeps them
+    for row in rows:
+        if row["kind"] is MovementKind.HAND_OUT:
+            handed_out[(row["occurred_on"], row["item_id"], row["place_id"], None)] += row["quantity"]
+    svc.add_to_hand_out_totals(handed_out)
+    svc.count_items_held()
     db.session.commit()
     return store, bag, items
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import defaultdict
 
 from sqlalchemy import bindparam, func, or_, select, update
 
@@ -230,8 +231,20 @@ def seed_scale(scale: float, progress) -> None:
     balances = dict(before)
     rows = _movements(rng, wanted, items, stores, holders, balances, places, users, coordinator.id, svc.today())
     rows = ({**row, "idempotency_key": f"{GENERATED_KEY}{made + n}"} for n, row in enumerate(rows, start=1))
+    handed_out: dict[tuple, int] = defaultdict(int)  # the report's roll-up of the same hand-outs
+
+    def counted(rows):
+        for row in rows:
+            if row["kind"] is svc.MovementKind.HAND_OUT:
+                handed_out[(row["occurred_on"], row["item_id"], row["place_id"], row["place_text"])] += row["quantity"]
+            yield row
+
     with progress.bar("Stock movements", wanted) as bar:
-        insert_batches(StockMovement, rows, bar)
+        insert_batches(StockMovement, counted(rows), bar)
+    with progress.bar("Hand-out totals", len(handed_out)) as bar:
+        svc.add_to_hand_out_totals(handed_out)  # batched upserts: topping up adds to earlier totals
+        db.session.commit()
+        bar.update(len(handed_out))
     changed = [{"b_item": i, "b_holder": h, "b_quantity": q} for (i, h), q in balances.items()
                if (i, h) in before and before[(i, h)] != q]
     new = [{"item_id": i, "holder_id": h, "quantity": q, "updated_at": now} for (i, h), q in balances.items()
@@ -245,3 +258,5 @@ def seed_scale(scale: float, progress) -> None:
             db.session.commit()
             bar.update(len(changed))
         insert_batches(StockBalance, new, bar)
+    svc.count_items_held()
+    db.session.commit()

@@ -31,6 +31,7 @@ from volunteer_hub.models.certificates import (  # noqa: F401
 from volunteer_hub.models.equipment import (  # noqa: F401
     Asset,
     AssetLoan,
+    HandOutTotal,
     Holder,
     HolderKind,
     Item,
@@ -42,4 +43,5 @@ from volunteer_hub.models.equipment import (  # noqa: F401
     StockBalance,
     StockMovement,
     TimeBand,
+    TotalGrain,
 )

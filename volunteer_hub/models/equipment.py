@@ -82,6 +82,9 @@ class Holder(db.Model):
         ForeignKey("organisations.id", ondelete="RESTRICT"), unique=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # How many items it holds some of (balances above zero), kept by record_movements with the
+    # balances: the stock page lists and counts holders that hold something without a probe per holder.
+    items_held: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     user: Mapped[User | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -93,6 +96,7 @@ class Holder(db.Model):
             " OR (kind = 'organisation' AND organisation_id IS NOT NULL AND name IS NULL AND user_id IS NULL)",
             name="one_owner_per_kind",
         ),
+        Index("ix_equipment_holders_kind_items_held", "kind", "items_held"),
     )
 
     @property
@@ -255,6 +259,44 @@ class StockBalance(db.Model):
 
     __table_args__ = (
         UniqueConstraint("item_id", "holder_id", name="uq_stock_balances_item_id_holder_id"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    )
+
+
+class TotalGrain(enum.Enum):
+    DAY = "day"
+    MONTH = "month"
+
+
+def place_key(place_id: int | None, place_text: str | None) -> str:
+    """What a hand-out total is kept per: a listed place, a typed place, or neither."""
+    if place_id is not None:
+        return f"p:{place_id}"
+    return f"t:{place_text}" if place_text else ""
+
+
+class HandOutTotal(db.Model):
+    """Net hand-outs (those not reversed) of one item at one place, per day and per month.
+
+    A roll-up of the ledger for the impact report, so it reads a few hundred rows whatever the
+    ledger's size: written in the same transaction as the hand-out or its reversal (by
+    `record_movements`), and checked against the ledger by `hand_out_total_mismatches`. Each
+    hand-out counts once at each grain, on the day (and month) it was handed out.
+    """
+
+    __tablename__ = "hand_out_totals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grain: Mapped[TotalGrain] = mapped_column(enum_column(TotalGrain, "total_grain"))
+    period_start: Mapped[dt.date]  # the day, or the first day of the month
+    item_id: Mapped[int] = mapped_column(ForeignKey("equipment_items.id", ondelete="RESTRICT"))
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("equipment_places.id", ondelete="RESTRICT"))
+    place_text: Mapped[str | None] = mapped_column(String(120))
+    place_key: Mapped[str] = mapped_column(String(130))  # place_key(place_id, place_text): NULLs never match
+    quantity: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        UniqueConstraint("grain", "period_start", "item_id", "place_key"),
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
     )
 

@@ -8,19 +8,22 @@ updates the balances, all in the caller's transaction. Nothing here commits.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, exists, extract, func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only
 
 from volunteer_hub.models import (
     Asset,
     AssetLoan,
+    HandOutTotal,
     Holder,
     HolderKind,
     Item,
@@ -34,11 +37,13 @@ from volunteer_hub.models import (
     StockBalance,
     StockMovement,
     TimeBand,
+    TotalGrain,
     User,
     UserRole,
     db,
     utcnow,
 )
+from volunteer_hub.models.equipment import place_key
 from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.csvfiles import csv_safe
@@ -81,22 +86,20 @@ def _insert(model):
 
 # --- the one way stock changes --------------------------------------------------------------
 def lock_balances(pairs) -> dict[tuple[int, int], StockBalance]:
-    """Make sure a balance row exists for each (item_id, holder_id) and lock them, in a fixed order."""
+    """Make sure a balance row exists for each (item_id, holder_id) and lock them, in a fixed order.
+
+    One statement: an upsert whose conflict branch rewrites the quantity unchanged, so every row,
+    new or old, comes back locked (on PostgreSQL, ON CONFLICT DO UPDATE locks the row as SELECT
+    ... FOR UPDATE would; on SQLite the write transaction already holds the database)."""
     pairs = sorted(set(pairs))
     if not pairs:
         return {}
     now = utcnow()
     stmt = _insert(StockBalance).values(
-        [{"item_id": i, "holder_id": h, "quantity": 0, "updated_at": now} for i, h in pairs]
-    ).on_conflict_do_nothing(index_elements=["item_id", "holder_id"])
-    db.session.execute(stmt)
-    rows = db.session.scalars(
-        select(StockBalance)
-        .where(or_(*(and_(StockBalance.item_id == i, StockBalance.holder_id == h) for i, h in pairs)))
-        .order_by(StockBalance.item_id, StockBalance.holder_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+        [{"item_id": i, "holder_id": h, "quantity": 0, "updated_at": now} for i, h in pairs])
+    stmt = stmt.on_conflict_do_update(index_elements=["item_id", "holder_id"],
+                                      set_={"quantity": StockBalance.quantity}).returning(StockBalance)
+    rows = db.session.scalars(stmt, execution_options={"populate_existing": True})
     return {(b.item_id, b.holder_id): b for b in rows}
 
 
@@ -151,6 +154,7 @@ def record_movements(kind: MovementKind, lines: list[Line], *, by: User | None, 
             raise InsufficientStock(line.from_holder, line.item, held, needs[pair])
     now = utcnow()
     movements = []
+    held_before = {pair: balance.quantity > 0 for pair, balance in balances.items()}
     for line, key in zip(lines, _line_keys(idempotency_key, len(lines)), strict=True):
         movement = StockMovement(
             kind=kind, item=line.item, from_holder=line.from_holder, to_holder=line.to_holder,
@@ -165,9 +169,73 @@ def record_movements(kind: MovementKind, lines: list[Line], *, by: User | None, 
         if line.to_holder is not None:
             balances[(line.item.id, line.to_holder.id)].quantity += line.quantity
             balances[(line.item.id, line.to_holder.id)].updated_at = now
+    _count_items_held(lines, balances, held_before)
     db.session.flush()
+    _roll_up_hand_outs(kind, movements)
     _check_low_stock(lines, balances)
     return Outcome(movements)
+
+
+def _count_items_held(lines: list[Line], balances: dict[tuple[int, int], StockBalance],
+                      held_before: dict[tuple[int, int], bool]) -> None:
+    """Keep Holder.items_held when a balance starts or stops being above zero (in SQL, so two
+    writers changing different items of one holder both count)."""
+    change: dict[int, int] = defaultdict(int)
+    for (item_id, holder_id), balance in balances.items():
+        change[holder_id] += int(balance.quantity > 0) - int(held_before[(item_id, holder_id)])
+    holders = {h.id: h for line in lines for h in (line.from_holder, line.to_holder) if h is not None}
+    for holder_id, n in change.items():
+        if n:
+            holders[holder_id].items_held = Holder.items_held + n
+
+
+# --- hand-out totals: the report's roll-up of the ledger ------------------------------------------
+def _roll_up_hand_outs(kind: MovementKind, movements: list[StockMovement]) -> None:
+    """Count new hand-outs into the totals, or take a reversed hand-out back out of them (on the
+    day and at the place of the original)."""
+    deltas: dict[tuple[dt.date, int, int | None, str | None], int] = defaultdict(int)
+    for m in movements:
+        if kind is MovementKind.HAND_OUT:
+            deltas[(m.occurred_on, m.item_id, m.place_id, m.place_text)] += m.quantity
+        elif kind is MovementKind.REVERSAL and m.reverses is not None and m.reverses.kind is MovementKind.HAND_OUT:
+            o = m.reverses
+            deltas[(o.occurred_on, o.item_id, o.place_id, o.place_text)] -= o.quantity
+    add_to_hand_out_totals(deltas)
+
+
+@functools.cache
+def _add_to_totals(dialect: str):
+    """The upsert that adds to a hand-out total, built once per dialect (run with many rows)."""
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(HandOutTotal)
+    return stmt.on_conflict_do_update(index_elements=["grain", "period_start", "item_id", "place_key"],
+                                      set_={"quantity": HandOutTotal.quantity + stmt.excluded.quantity})
+
+
+def add_to_hand_out_totals(deltas: dict[tuple[dt.date, int, int | None, str | None], int]) -> None:
+    """Add each quantity to the totals of its (day, item_id, place_id, place_text), at both
+    grains: additions in one upsert run with all the rows, in a fixed order (so concurrent writers
+    lock rows in the same order); a negative quantity (a reversal) is taken from the existing
+    totals, and the database refuses a total below zero."""
+    rows: dict[tuple, int] = defaultdict(int)
+    for (day, item_id, place_id, place_text), quantity in deltas.items():
+        place_text = None if place_id is not None else place_text
+        for grain, start in ((TotalGrain.DAY, day), (TotalGrain.MONTH, day.replace(day=1))):
+            rows[(grain.value, start, item_id, place_key(place_id, place_text), place_id, place_text)] += quantity
+    added = sorted((k, q) for k, q in rows.items() if q > 0)
+    if added:
+        db.session.execute(_add_to_totals(db.session.get_bind().dialect.name), [
+            {"grain": TotalGrain(grain), "period_start": start, "item_id": item_id, "place_key": key,
+             "place_id": place_id, "place_text": place_text, "quantity": quantity}
+            for (grain, start, item_id, key, place_id, place_text), quantity in added])
+    taken = sorted((k, q) for k, q in rows.items() if q < 0)
+    if taken:
+        t = HandOutTotal.__table__
+        db.session.execute(
+            update(t).where(t.c.grain == bindparam("b_grain"), t.c.period_start == bindparam("b_start"),
+                            t.c.item_id == bindparam("b_item"), t.c.place_key == bindparam("b_key"))
+            .values(quantity=t.c.quantity + bindparam("b_quantity")),
+            [{"b_grain": TotalGrain(grain), "b_start": start, "b_item": item_id, "b_key": key, "b_quantity": quantity}
+             for (grain, start, item_id, key, _, _), quantity in taken])
 
 
 # --- low stock --------------------------------------------------------------------------------
@@ -236,6 +304,19 @@ def find_kit_bag(user: User) -> Holder | None:
     return db.session.scalar(select(Holder).where(Holder.user_id == user.id))
 
 
+def kit_bag_with_balances(user: User) -> tuple[Holder | None, list[StockBalance]]:
+    """The person's kit bag (None if they have none yet) and what it holds, in one query."""
+    rows = db.session.execute(
+        select(Holder, StockBalance)
+        .outerjoin(StockBalance, and_(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0))
+        .outerjoin(Item, Item.id == StockBalance.item_id)
+        .where(Holder.user_id == user.id).options(joinedload(StockBalance.item)).order_by(Item.name)
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [balance for _, balance in rows if balance is not None]
+
+
 def create_store(name: str) -> Holder:
     """Add a store (a place stock is kept)."""
     name = (name or "").strip()
@@ -265,29 +346,69 @@ def balances_for(holder: Holder, only_held: bool = True) -> list[StockBalance]:
     return list(db.session.scalars(stmt))
 
 
+class _HolderPage(Pagination):
+    """A page of holders whose items and total stock_by_holder_page has already worked out."""
+
+    def _query_items(self) -> list:
+        return self._query_args["items"]
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+@functools.cache
+def _holder_page_statements():
+    """The stock page's statements, built once (building them is a good part of the page's time);
+    offset and limit are bound parameters."""
+    org, owner = aliased(Organisation), aliased(User)
+    held = Holder.items_held > 0
+    holder_columns = load_only(Holder.kind, Holder.name, Holder.user_id, Holder.organisation_id)
+    counts = select(Holder.kind, func.count()).where(held).group_by(Holder.kind)
+    not_bags = (
+        select(Holder).outerjoin(org, org.id == Holder.organisation_id)
+        .where(Holder.kind != HolderKind.KIT_BAG, held)
+        .options(holder_columns, contains_eager(Holder.organisation.of_type(org)).load_only(org.name))
+        .order_by(case({HolderKind.STORE.value: 0}, value=Holder.kind, else_=1),
+                  func.lower(func.coalesce(Holder.name, org.name)), Holder.id)
+        .offset(bindparam("first")).limit(bindparam("count"))
+    )
+    bags = (
+        select(Holder).join(owner, owner.id == Holder.user_id)
+        .where(Holder.kind == HolderKind.KIT_BAG, held)
+        .options(holder_columns,
+                 contains_eager(Holder.user.of_type(owner)).load_only(owner.name).lazyload(owner.role_rows))
+        .order_by(func.lower(owner.name), Holder.id)
+        .offset(bindparam("first")).limit(bindparam("count"))
+    )
+    balances = (
+        select(StockBalance).join(StockBalance.item)
+        .where(StockBalance.holder_id.in_(bindparam("ids", expanding=True)), StockBalance.quantity > 0)
+        .options(load_only(StockBalance.holder_id, StockBalance.item_id, StockBalance.quantity),
+                 joinedload(StockBalance.item).load_only(Item.name, Item.plural))
+        .order_by(StockBalance.holder_id, Item.name)
+    )
+    return counts, not_bags, bags, balances
+
+
 def stock_by_holder_page(page: int, per_page: int):
     """One page of stock_by_holder(), in the same order: (pagination of holders, [(holder, balances)]).
-    Two queries for the page (and one to count), whatever the number of kit bags."""
-    owner_user, owner_org = aliased(User), aliased(Organisation)
-    holds = exists().where(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0)
-    kind_order = case({HolderKind.STORE.value: 0, HolderKind.ORGANISATION.value: 1}, value=Holder.kind, else_=2)
-    name = func.lower(func.coalesce(Holder.name, owner_org.name, owner_user.name))
-    stmt = (
-        select(Holder).outerjoin(owner_user, owner_user.id == Holder.user_id)
-        .outerjoin(owner_org, owner_org.id == Holder.organisation_id)
-        .where(holds).options(*holders_with_owner()).order_by(kind_order, name, Holder.id)
-    )
-    pagination = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
-    ids = [h.id for h in pagination.items]
-    grouped: dict[int, list[StockBalance]] = {i: [] for i in ids}
-    if ids:
-        for balance in db.session.scalars(
-            select(StockBalance).join(StockBalance.item)
-            .where(StockBalance.holder_id.in_(ids), StockBalance.quantity > 0)
-            .options(joinedload(StockBalance.item)).order_by(StockBalance.holder_id, Item.name)
-        ):
-            grouped[balance.holder_id].append(balance)
-    return pagination, [(h, grouped[h.id]) for h in pagination.items]
+
+    Four queries whatever the number of holders: how many hold something of each kind (from
+    Holder.items_held), the page's stores and venues (a few hundred at most, sorted), its kit bags
+    (in the order of the index on the person's lower-case name) and what they all hold."""
+    counts_stmt, not_bags_stmt, bags_stmt, balances_stmt = _holder_page_statements()
+    counts = dict(db.session.execute(counts_stmt).all())
+    first = (page - 1) * per_page
+    not_bags = counts.get(HolderKind.STORE, 0) + counts.get(HolderKind.ORGANISATION, 0)
+    holders = list(db.session.scalars(not_bags_stmt, {"first": min(first, not_bags),
+                                                      "count": max(0, min(per_page, not_bags - first))}))
+    holders += db.session.scalars(bags_stmt, {"first": max(0, first - not_bags), "count": per_page - len(holders)})
+    grouped: dict[int, list[StockBalance]] = {h.id: [] for h in holders}
+    for balance in db.session.scalars(balances_stmt, {"ids": list(grouped)}):
+        grouped[balance.holder_id].append(balance)
+    pagination = _HolderPage(page=page, per_page=per_page, max_per_page=None, error_out=False, items=holders,
+                             total=sum(counts.values()))
+    return pagination, [(h, grouped[h.id]) for h in holders]
 
 
 def stock_by_holder() -> list[tuple[Holder, list[StockBalance]]]:
@@ -532,6 +653,21 @@ def ledger_mismatches() -> list[tuple[int, int, int, int]]:
             for i, h in sorted(set(sums) | set(balances)) if balances.get((i, h), 0) != sums.get((i, h), 0)]
 
 
+def items_held_mismatches() -> list[tuple[int, int, int]]:
+    """(holder_id, items_held, balances above zero) wherever Holder.items_held is wrong."""
+    held = (select(func.count()).where(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0)
+            .correlate(Holder).scalar_subquery())
+    return [tuple(row) for row in db.session.execute(
+        select(Holder.id, Holder.items_held, held).where(Holder.items_held != held).order_by(Holder.id))]
+
+
+def count_items_held() -> None:
+    """Set every holder's items_held from its balances (after balances are written in bulk)."""
+    held = (select(func.count()).where(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0)
+            .scalar_subquery())
+    db.session.execute(update(Holder).values(items_held=held).execution_options(synchronize_session=False))
+
+
 # --- history ---------------------------------------------------------------------------------
 @dataclass
 class MovementFilter:
@@ -583,38 +719,88 @@ def movement_csv_row(m: StockMovement) -> list[str]:
 
 
 # --- reports ---------------------------------------------------------------------------------
-def _net_hand_outs(start: dt.date, end: dt.date):
-    """Hand-outs in the period that have not been reversed."""
-    reversal = aliased(StockMovement)
-    return (
-        select(StockMovement)
-        .outerjoin(reversal, reversal.reverses_id == StockMovement.id)
-        .where(StockMovement.kind == MovementKind.HAND_OUT, reversal.id.is_(None),
-               StockMovement.occurred_on >= start, StockMovement.occurred_on <= end)
-    )
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+Span = tuple[dt.date, dt.date]
+
+
+def _report_slices(start: dt.date, end: dt.date) -> tuple[Span | None, list[Span]]:
+    """The months of the period the month totals answer exactly (first and last month start, or
+    None) and the days left over at either end, which the day totals answer. A month counts as
+    whole when the period reaches its last day or today (hand-outs are never dated after today)."""
+    first = start if start.day == 1 else _next_month(start)
+    end_month = end.replace(day=1)
+    last = end_month if (_next_month(end) - dt.timedelta(days=1) == end or end >= today()) \
+        else (end_month - dt.timedelta(days=1)).replace(day=1)
+    if first > last:
+        return None, [(start, end)]
+    days = []
+    if start < first:
+        days.append((start, first - dt.timedelta(days=1)))
+    if end >= _next_month(last):
+        days.append((_next_month(last), end))
+    return (first, last), days
+
+
+def handed_out(start: dt.date, end: dt.date) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    """Net hand-outs in the period (those not reversed), from the roll-up, in one query:
+    ([(YYYY-MM, item_id, quantity)] by month, [(place, item_id, quantity)] by place), where a
+    place is a listed place by its name, a typed place as typed, or "Not recorded"."""
+    months, days = _report_slices(start, end)
+    t = HandOutTotal
+    wanted = [and_(t.grain == TotalGrain.DAY, t.period_start >= a, t.period_start <= b) for a, b in days]
+    if months:
+        wanted.append(and_(t.grain == TotalGrain.MONTH, t.period_start >= months[0], t.period_start <= months[1]))
+    place = func.coalesce(Place.name, t.place_text, "Not recorded")
+    rows = db.session.execute(
+        select(t.period_start, t.item_id, place, t.quantity).outerjoin(Place, Place.id == t.place_id)
+        .where(or_(*wanted), t.quantity > 0))
+    by_month: dict[tuple[str, int], int] = defaultdict(int)
+    by_place: dict[tuple[str, int], int] = defaultdict(int)
+    for period_start, item_id, name, quantity in rows:
+        by_month[(f"{period_start:%Y-%m}", item_id)] += quantity
+        by_place[(name, item_id)] += quantity
+    return ([(m, i, q) for (m, i), q in sorted(by_month.items())],
+            [(p, i, q) for (p, i), q in sorted(by_place.items())])
 
 
 def handed_out_by_month(start: dt.date, end: dt.date) -> list[tuple[str, int, int]]:
     """[(YYYY-MM, item_id, quantity)] for every month and item with hand-outs."""
-    base = _net_hand_outs(start, end).subquery()
-    year, month = extract("year", base.c.occurred_on), extract("month", base.c.occurred_on)
-    rows = db.session.execute(
-        select(year, month, base.c.item_id, func.sum(base.c.quantity))
-        .group_by(year, month, base.c.item_id).order_by(year, month)
-    )
-    return [(f"{int(y):04d}-{int(m):02d}", item_id, int(q)) for y, m, item_id, q in rows]
+    return handed_out(start, end)[0]
 
 
 def handed_out_by_place(start: dt.date, end: dt.date) -> list[tuple[str, int, int]]:
     """[(place, item_id, quantity)]: listed places by name, typed places as typed."""
-    base = _net_hand_outs(start, end).subquery()
-    place = func.coalesce(Place.name, base.c.place_text, "Not recorded")
-    rows = db.session.execute(
-        select(place, base.c.item_id, func.sum(base.c.quantity))
-        .select_from(base).outerjoin(Place, Place.id == base.c.place_id)
-        .group_by(place, base.c.item_id).order_by(place)
+    return handed_out(start, end)[1]
+
+
+def _net_hand_outs():
+    """Hand-outs that have not been reversed (from the ledger itself)."""
+    reversal = aliased(StockMovement)
+    return (
+        select(StockMovement)
+        .outerjoin(reversal, reversal.reverses_id == StockMovement.id)
+        .where(StockMovement.kind == MovementKind.HAND_OUT, reversal.id.is_(None))
     )
-    return [(name, item_id, int(q)) for name, item_id, q in rows]
+
+
+def hand_out_total_mismatches() -> list[tuple[str, dt.date, int, str, int, int]]:
+    """(grain, period_start, item_id, place_key, roll-up, ledger) wherever the hand-out totals
+    differ from the ledger's net hand-outs; empty when they agree."""
+    base = _net_hand_outs().subquery()
+    ledger: dict[tuple, int] = defaultdict(int)
+    for day, item_id, place_id, place_text, quantity in db.session.execute(
+            select(base.c.occurred_on, base.c.item_id, base.c.place_id, base.c.place_text, func.sum(base.c.quantity))
+            .group_by(base.c.occurred_on, base.c.item_id, base.c.place_id, base.c.place_text)):
+        key = place_key(place_id, place_text)
+        ledger[(TotalGrain.DAY.value, day, item_id, key)] += quantity
+        ledger[(TotalGrain.MONTH.value, day.replace(day=1), item_id, key)] += quantity
+    stored = {(t.grain.value, t.period_start, t.item_id, t.place_key): t.quantity
+              for t in db.session.scalars(select(HandOutTotal))}
+    return sorted((*k, stored.get(k, 0), ledger.get(k, 0)) for k in set(ledger) | set(stored)
+                  if stored.get(k, 0) != ledger.get(k, 0))
 
 
 def months_between(start: dt.date, end: dt.date) -> list[str]:

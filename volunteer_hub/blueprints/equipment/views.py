@@ -1,4 +1,5 @@
 import datetime as dt
+from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -34,8 +35,8 @@ add_dashboard_panel(30, "equipment/_panel.html")
 def _kit_bag_summary():
     def equipment_kit_bag_summary():
         """For the dashboard panel: what is in my kit bag and what I have on loan."""
-        bag = svc.find_kit_bag(current_user)
-        return {"balances": svc.balances_for(bag) if bag else [], "loans": svc.loans_for(current_user)}
+        _bag, balances = svc.kit_bag_with_balances(current_user)
+        return {"balances": balances, "loans": svc.loans_for(current_user)}
 
     return {"equipment_kit_bag_summary": equipment_kit_bag_summary}
 
@@ -74,8 +75,7 @@ def _store_choices():
 @bp.get("/equipment/kit-bag")
 @login_required
 def kit_bag():
-    bag = svc.find_kit_bag(current_user)
-    balances = svc.balances_for(bag) if bag else []
+    bag, balances = svc.kit_bag_with_balances(current_user)
     return render_template("equipment/kit_bag.html", bag=bag, balances=balances,
                            loans=svc.loans_for(current_user), today=svc.today())
 
@@ -91,12 +91,12 @@ def _current_time_band() -> TimeBand:
     return TimeBand.EVENING if hour < 21 else TimeBand.LATE_EVENING
 
 
-def _hand_out(holder, back_url):
+def _hand_out(holder, balances, back_url):
     """The quick hand-out form for a kit bag or a venue (volunteers for their bag, staff for any)."""
-    balances = svc.balances_for(holder)
     items = [b.item for b in balances if not b.item.is_returnable]
     form = f.hand_out_form(items)
-    form.place_id.choices = choices([("", "Choose a place")] + [(p.id, p.name) for p in svc.list_places()])
+    places = {p.id: p for p in svc.list_places()}
+    form.place_id.choices = choices([("", "Choose a place")] + [(p.id, p.name) for p in places.values()])
     if request.method == "GET":
         form.occurred_on.data = svc.today()
         form.time_band.data = _current_time_band().value
@@ -104,7 +104,7 @@ def _hand_out(holder, back_url):
         form.place_id.data = last_place.id if last_place else None
     if form.validate_on_submit():
         quantities = {item: getattr(form, f"qty_{item.id}").data or 0 for item in items}
-        place = get_place_or_404(form.place_id.data) if form.place_id.data else None
+        place = places[form.place_id.data] if form.place_id.data else None  # one of the choices
         try:
             outcome = svc.hand_out_stock(
                 holder, quantities, by=current_user, place=place, place_text=form.place_text.data,
@@ -132,18 +132,18 @@ def _hand_out(holder, back_url):
 @bp.route("/equipment/kit-bag/hand-out", methods=["GET", "POST"])
 @login_required
 def hand_out():
-    bag = svc.find_kit_bag(current_user)
+    bag, balances = svc.kit_bag_with_balances(current_user)
     if bag is None:
         flash("Your kit bag is empty: a coordinator issues stock to it before you can hand any out.", "info")
         return redirect(url_for("equipment.kit_bag"))
-    return _hand_out(bag, url_for("equipment.kit_bag"))
+    return _hand_out(bag, balances, url_for("equipment.kit_bag"))
 
 
 @bp.route("/equipment/holders/<int:holder_id>/hand-out", methods=["GET", "POST"])
 @role_required(*STAFF)
 def holder_hand_out(holder_id):
     holder = get_holder_or_404(holder_id)
-    return _hand_out(holder, url_for("equipment.holder", holder_id=holder.id))
+    return _hand_out(holder, svc.balances_for(holder), url_for("equipment.holder", holder_id=holder.id))
 
 
 # --- coordinators: stock ---------------------------------------------------------------------
@@ -503,21 +503,35 @@ def _report_period():
     return form, start, end
 
 
+TOP_PLACES = 15  # the page shows the places with most hand-outs; the CSV has every place
+OTHER_PLACES = "All other places"
+
+
 def _report(start, end):
     items = {i.id: i for i in svc.list_items(active_only=False, kind=None)}
-    by_month = svc.handed_out_by_month(start, end)
-    by_place = svc.handed_out_by_place(start, end)
+    by_month, by_place = svc.handed_out(start, end)
     item_ids = sorted({i for _, i, _ in by_month} | {i for _, i, _ in by_place}, key=lambda i: items[i].name)
     months = svc.months_between(start, end)
     month_table = {(m, i): q for m, i, q in by_month}
-    places = sorted({p for p, _, _ in by_place})
-    place_table = {(p, i): q for p, i, q in by_place}
+    all_place_table = {(p, i): q for p, i, q in by_place}
+    place_totals: dict[str, int] = defaultdict(int)
+    for p, _, q in by_place:
+        place_totals[p] += q
+    ranked = sorted(place_totals, key=lambda p: (-place_totals[p], p))
+    top = set(ranked[:TOP_PLACES])
+    place_table: dict[tuple[str, int], int] = defaultdict(int)
+    for p, i, q in by_place:
+        place_table[(p if p in top else OTHER_PLACES, i)] += q
+    places = ranked[:TOP_PLACES] + ([OTHER_PLACES] if len(ranked) > TOP_PLACES else [])
     return {
         "items": [items[i] for i in item_ids],
         "months": months,
         "month_table": month_table,
         "places": places,
         "place_table": place_table,
+        "other_places": max(0, len(ranked) - TOP_PLACES),
+        "all_places": sorted(place_totals),
+        "all_place_table": all_place_table,
         "month_chart": bar_chart([(dt.date.fromisoformat(m + "-01").strftime("%b %Y"),
                                    [month_table.get((m, i), 0) for i in item_ids]) for m in months]),
         "place_chart": bar_chart([(p, [place_table.get((p, i), 0) for i in item_ids]) for p in places]),
@@ -542,10 +556,10 @@ def report_csv():
         for m in data["months"]:
             for item in data["items"]:
                 yield ["month", m, people_service.csv_safe(item.name), data["month_table"].get((m, item.id), 0)]
-        for p in data["places"]:
+        for p in data["all_places"]:
             for item in data["items"]:
                 yield ["place", people_service.csv_safe(p), people_service.csv_safe(item.name),
-                       data["place_table"].get((p, item.id), 0)]
+                       data["all_place_table"].get((p, item.id), 0)]
 
     return csv_response(rows(), f"handed-out-{start}-to-{end}.csv")
 
