@@ -92,7 +92,7 @@ class TrainingSession(db.Model):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity > 0", name="capacity_positive"),
         CheckConstraint("booking_closes_at > booking_opens_at", name="booking_window"),
-        # The session list counts the sessions not yet ended from this index alone (migration 0009).
+        # The session list counts the sessions not yet ended from this index alone (migration 0008).
         Index("ix_training_sessions_upcoming", "starts_at", "ends_at", "status"),
     )
 
@@ -149,7 +149,7 @@ class Booking(db.Model):
             postgresql_where=_ACTIVE_SQL,
         ),
         UniqueConstraint("session_id", "queue_number", name="uq_bookings_session_id_queue_number"),
-        # Places held and waiting per session (the session list) from this index alone (migration 0009).
+        # Places held and waiting per session (the session list) from this index alone (migration 0008).
         Index("ix_bookings_session_id_status_user_id", "session_id", "status", "user_id"),
         CheckConstraint("status <> 'offered' OR offer_expires_at IS NOT NULL", name="offer_has_deadline"),
     )

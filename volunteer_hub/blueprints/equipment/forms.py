@@ -1,11 +1,11 @@
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from volunteer_hub.blueprints.people.forms import MultiCheckboxField
-from volunteer_hub.forms import OptionalIntSelectField, choices
+from volunteer_hub.forms import OptionalIntSelectField, SelectField, choices
 from volunteer_hub.models import ItemKind, MovementKind, PlaceKind, TimeBand
 
 # Zero and negative quantities are refused by the service (with its message); this only keeps

@@ -1,7 +1,7 @@
 """Index upcoming training sessions and bookings by session and status, for the session list
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28 11:50:00
 
 The session list says how many sessions have not ended (starts_at > now - 48 hours, ends_at > now,
@@ -13,8 +13,8 @@ among them) come from an index of bookings by session, status and person: 1.8-4 
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
