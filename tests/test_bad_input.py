@@ -58,17 +58,18 @@ def test_nonsense_in_every_field_of_every_form_is_never_a_500(app, value):
     assert not failures, "\n".join(failures)
 
 
-def test_ids_that_do_not_exist_are_404(app):
+@pytest.mark.parametrize("missing", [987654, 10**20], ids=["unknown id", "id past any INTEGER column"])
+def test_ids_that_do_not_exist_are_404(app, missing):
     admin = make_user(Role.ADMIN, Role.TRAINER, Role.COORDINATOR)
     failures = []
     for rule in app.url_map.iter_rules():
         int_args = [a for a in rule.arguments if "id" in a]
         if not int_args or rule.endpoint == "static":
             continue
-        values = {a: 987654 for a in int_args}
+        values = {a: missing for a in int_args}
         values.update({a: "retire" for a in rule.arguments if a == "action"})
         url = rule.build(values, append_unknown=False)[1]
-        if "987654" not in url:
+        if str(missing) not in url:
             continue
         client = app.test_client()
         sign_in_as(client, admin)
@@ -77,4 +78,20 @@ def test_ids_that_do_not_exist_are_404(app):
             if response.status_code != 404:
                 failures.append(f"{method} {url}: {response.status_code}")
             response.close()
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999", "400000000000000000", "-3", "x"])
+def test_any_page_number_on_any_list_is_never_a_500(app, page):
+    admin = make_user(Role.ADMIN, Role.TRAINER, Role.COORDINATOR)
+    client = app.test_client()
+    sign_in_as(client, admin)
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if rule.arguments or "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        response = client.get(f"{rule.rule}?page={page}")
+        if response.status_code >= 500:
+            failures.append(f"GET {rule.rule}?page={page}: {response.status_code}")
+        response.close()
     assert not failures, "\n".join(failures)

@@ -41,7 +41,10 @@ def _migrations_dir():
 
 def register_blueprints(app: Flask) -> None:
     from volunteer_hub.blueprints import BLUEPRINTS
+    from volunteer_hub.urls import DatabaseIntConverter
 
+    # Before any route: every <int:...> in a URL is an id or number a database column can hold.
+    app.url_map.converters["int"] = DatabaseIntConverter
     for bp, prefix in BLUEPRINTS:
         app.register_blueprint(bp, url_prefix=prefix)
 

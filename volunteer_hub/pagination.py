@@ -11,9 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from math import ceil
 
+from flask import request
 from sqlalchemy import Select, func, literal_column, select
 
 from volunteer_hub.extensions import db
+
+MAX_PAGE = 100_000  # far past any real list; keeps OFFSET inside the databases' integers
+
+
+def requested_page() -> int:
+    """?page= as a page number: 1 for anything that is not one, never past MAX_PAGE."""
+    return min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
 
 
 class CappedPage:

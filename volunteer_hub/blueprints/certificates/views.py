@@ -1,5 +1,14 @@
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -15,7 +24,7 @@ from volunteer_hub.csvfiles import csv_response
 from volunteer_hub.extensions import limiter
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import Course, OrganisationKind, Role, db
-from volunteer_hub.pagination import paginate_capped
+from volunteer_hub.pagination import paginate_capped, requested_page
 from volunteer_hub.security import (
     STAFF,
     get_certificate_or_404,
@@ -118,7 +127,7 @@ def _compliance_filter(form: ComplianceFilterForm) -> service.ComplianceFilter:
 @role_required(*STAFF)
 def compliance():
     form = _compliance_form()
-    page = request.args.get("page", 1, type=int)
+    page = requested_page()
     matrix = service.compliance_matrix(_compliance_filter(form), page=page,
                                        per_page=current_app.config["VH_PAGE_SIZE"])
     return render_template("certificates/compliance.html", form=form, matrix=matrix,
@@ -152,7 +161,7 @@ def venue_summary(org_id):
 def expiring():
     form = ExpiringFilterForm(request.args)
     days = form.days.data if form.validate() and form.days.data else 30
-    page = paginate_capped(service.expiring_query(days), request.args.get("page", 1, type=int),
+    page = paginate_capped(service.expiring_query(days), requested_page(),
                            current_app.config["VH_PAGE_SIZE"], service.COUNT_CAP)
     return render_template("certificates/expiring.html", form=form, page=page, days=days,
                            today=service.today_local())

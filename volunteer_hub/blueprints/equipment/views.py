@@ -12,6 +12,7 @@ from volunteer_hub.blueprints.main.views import add_dashboard_panel
 from volunteer_hub.csvfiles import csv_response
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import ItemKind, MovementKind, PlaceKind, TimeBand, db
+from volunteer_hub.pagination import requested_page
 from volunteer_hub.security import (
     STAFF,
     get_asset_or_404,
@@ -155,7 +156,7 @@ def stock():
     if by == "item":
         data = svc.stock_by_item()
     else:  # a page of holders at a time: there may be thousands of kit bags
-        page, data = svc.stock_by_holder_page(max(request.args.get("page", 1, type=int), 1),
+        page, data = svc.stock_by_holder_page(requested_page(),
                                               current_app.config["VH_PAGE_SIZE"])
     return render_template("equipment/stock.html", by=by, data=data, page=page, low=svc.low_stock_balances(),
                            stores=svc.list_stores(), store_form=f.StoreForm())
@@ -330,7 +331,7 @@ def _movement_filter(form) -> svc.MovementFilter:
 @role_required(*STAFF)
 def movements():
     form = _movement_filter_form()
-    page = db.paginate(svc.movements_query(_movement_filter(form)), per_page=current_app.config["VH_PAGE_SIZE"],
+    page = db.paginate(svc.movements_query(_movement_filter(form)), page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"],
                        error_out=False, count=True)
     return render_template("equipment/movements.html", form=form, page=page)
 

@@ -13,7 +13,14 @@ from volunteer_hub.blueprints.people.forms import (
 from volunteer_hub.csvfiles import csv_response
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import OrganisationKind, Role, db
-from volunteer_hub.security import STAFF, can_manage_roles, get_organisation_or_404, get_person_or_404, role_required
+from volunteer_hub.pagination import requested_page
+from volunteer_hub.security import (
+    STAFF,
+    can_manage_roles,
+    get_organisation_or_404,
+    get_person_or_404,
+    role_required,
+)
 from volunteer_hub.services import people as people_service
 from volunteer_hub.services.errors import DomainError
 
@@ -71,7 +78,7 @@ def _directory_form() -> DirectoryFilterForm:
 @role_required(*STAFF)
 def directory():
     form = _directory_form()
-    page, roles = people_service.directory_page(_directory_filter(form), request.args.get("page", 1, type=int))
+    page, roles = people_service.directory_page(_directory_filter(form), requested_page())
     return render_template("people/directory.html", form=form, page=page, roles=roles)
 
 

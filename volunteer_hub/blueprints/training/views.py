@@ -1,6 +1,16 @@
 import datetime as dt
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -31,6 +41,7 @@ from volunteer_hub.models import (
     immediate_transactions,
     utcnow,
 )
+from volunteer_hub.pagination import requested_page
 from volunteer_hub.security import (
     STAFF,
     can_take_register,
@@ -107,7 +118,7 @@ def _filter_form() -> tuple[SessionFilterForm, training_service.SessionFilter]:
 @login_required
 def session_list():
     form, f = _filter_form()
-    page = db.paginate(training_service.upcoming_sessions_query(f), per_page=current_app.config["VH_PAGE_SIZE"],
+    page = db.paginate(training_service.upcoming_sessions_query(f), page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"],
                        error_out=False, count=False)
     page.total = training_service.count_upcoming_sessions(f)
     counts, mine = training_service.place_counts((s.id for s in page.items), current_user)
