@@ -160,47 +160,56 @@ def _count(client, path: str) -> int:
     return int(response.headers["X-Query-Count"])
 
 
-@pytest.mark.parametrize("key_page", KEY_PAGES, ids=[p.name for p in KEY_PAGES])
-def test_query_count_does_not_grow_with_the_data(app, client, key_page):
+def _counts_at_both_sizes(app, client, role: Role, count: Callable[[dict], int]) -> tuple[dict, list[int]]:
+    """Sign in a viewer with `role`, grow the data to SMALL then LARGE people, and at each size
+    call `count(data)` for a request's query count. Returns the data and the two counts."""
     app.config["VH_COUNT_QUERIES"] = True
-    viewer = make_user(key_page.role, name="Viewer")
+    viewer = make_user(role, name="Viewer")
     sign_in_as(client, viewer)
     data: dict = {"orgs": [], "people": [], "viewer": viewer}
     counts = []
     for size in (SMALL, LARGE):
         _grow(data, size)
-        path = key_page.path(data) if callable(key_page.path) else key_page.path
-        _count(client, path)  # warm up: the first request may load things once per process
-        counts.append(_count(client, path))
+        counts.append(count(data))
+    return data, counts
+
+
+def _assert_flat_and_few(name: str, counts: list[int]) -> None:
     assert counts[0] == counts[1], (
-        f"{key_page.name}: {counts[0]} queries with {SMALL} people but {counts[1]} with {LARGE}: "
+        f"{name}: {counts[0]} queries with {SMALL} people but {counts[1]} with {LARGE}: "
         "something is loaded row by row (eager-load it)"
     )
-    assert counts[1] <= MAX_QUERIES, f"{key_page.name}: {counts[1]} queries (at most {MAX_QUERIES})"
+    assert counts[1] <= MAX_QUERIES, f"{name}: {counts[1]} queries (at most {MAX_QUERIES})"
+
+
+@pytest.mark.parametrize("key_page", KEY_PAGES, ids=[p.name for p in KEY_PAGES])
+def test_query_count_does_not_grow_with_the_data(app, client, key_page):
+    def count(data):
+        path = key_page.path(data) if callable(key_page.path) else key_page.path
+        _count(client, path)  # warm up: the first request may load things once per process
+        return _count(client, path)
+
+    _data, counts = _counts_at_both_sizes(app, client, key_page.role, count)
+    _assert_flat_and_few(key_page.name, counts)
 
 
 def test_a_hand_out_post_takes_the_same_few_queries_whatever_the_data(app, client):
     """The hand-out form is sent in the street, many times a night: recording one hand-out (the
     balance locked, the ledger row, the report's totals) costs the same at both sizes."""
-    app.config["VH_COUNT_QUERIES"] = True
-    viewer = make_user(Role.VOLUNTEER, name="Viewer")
-    sign_in_as(client, viewer)
-    data: dict = {"orgs": [], "people": [], "viewer": viewer}
-    counts = []
-    for size in (SMALL, LARGE):
-        _grow(data, size)
+    def count(data):
         item, place = data["items"][0], data["places"][0]
-        for n in range(2):  # the first warms up
+        for _ in range(2):  # the first warms up
             form = {f"qty_{item.id}": "1", "place_id": place.id, "occurred_on": utcnow().date().isoformat(),
                     "time_band": "late_evening", "idempotency_key": uuid.uuid4().hex}
             response = client.post("/equipment/kit-bag/hand-out", data=form)
             assert response.status_code == 302, response.text
-        counts.append(int(response.headers["X-Query-Count"]))
-    bag = equipment_service.find_kit_bag(viewer)
+        return int(response.headers["X-Query-Count"])
+
+    data, counts = _counts_at_both_sizes(app, client, Role.VOLUNTEER, count)
+    bag = equipment_service.find_kit_bag(data["viewer"])
     [balance] = [b for b in equipment_service.balances_for(bag) if b.item_id == data["items"][0].id]
     assert balance.quantity == 5 - 4  # issued 5, handed out 1 four times
-    assert counts[0] == counts[1], f"hand-out POST: {counts[0]} queries with {SMALL} people but {counts[1]} with {LARGE}"
-    assert counts[1] <= MAX_QUERIES, f"hand-out POST: {counts[1]} queries (at most {MAX_QUERIES})"
+    _assert_flat_and_few("hand-out POST", counts)
 
 
 def test_query_counting_is_off_by_default(client, volunteer):
