@@ -85,6 +85,14 @@ def _hand_out_form(conn) -> dict:
 
 
 # /healthz is measured separately, first, as the baseline every page is compared with.
+# Reference rows, reported beside the key pages but not held to the targets: what a page costs
+# before it does any work of its own (the layout signed out; signed in, which adds the session
+# cookie and the one query that loads the person and their roles).
+REFERENCE_PAGES: list[Page] = [
+    Page("layout only, signed out (accessibility statement)", "/accessibility", as_user=None, tags=("reference",)),
+    Page("layout only, signed in (accessibility statement)", "/accessibility", tags=("reference",)),
+]
+
 PAGES: list[Page] = [
     Page("volunteer directory (first page)", "/people"),
     Page("home (coordinator)", "/home"),

@@ -28,7 +28,7 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
 os.environ.update({"FLASK_SESSION_COOKIE_SECURE": "false", "FLASK_REMEMBER_COOKIE_SECURE": "false",
                    "VH_MAIL_BACKEND": "console", "FLASK_VH_COUNT_QUERIES": "true"})
 
-from bench.pages import DEMO_PASSWORD, DEMO_USERS, PAGES  # noqa: E402
+from bench.pages import DEMO_PASSWORD, DEMO_USERS, PAGES, REFERENCE_PAGES  # noqa: E402
 
 from volunteer_hub import create_app  # noqa: E402
 from volunteer_hub.extensions import db  # noqa: E402
@@ -59,13 +59,13 @@ def main() -> None:
         return clients[user]
 
     with app.app_context(), db.engine.connect() as conn:
-        paths = {p.name: p.path(conn) if callable(p.path) else p.path for p in PAGES if p.method == "GET"}
+        paths = {p.name: p.path(conn) if callable(p.path) else p.path for p in REFERENCE_PAGES + PAGES if p.method == "GET"}
     plain = app.test_client()
     started = time.perf_counter()
     for _ in range(args.n * 5):
         plain.get("/healthz")
     print(f"{'/healthz':45s} {'':36s} mean {(time.perf_counter() - started) / (args.n * 5) * 1000:7.2f} ms")
-    for page in PAGES:
+    for page in REFERENCE_PAGES + PAGES:
         if page.method != "GET" or (args.names and not any(w in page.name for w in args.names)):
             continue
         client, path = client_for(page.as_user) if page.as_user else plain, paths[page.name]

@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import DEMO_PASSWORD, DEMO_USERS, PAGES, Page  # noqa: E402
+from bench.pages import DEMO_PASSWORD, DEMO_USERS, PAGES, REFERENCE_PAGES, Page  # noqa: E402
 from volunteer_hub.config import normalise_database_url  # noqa: E402
 
 TARGETS = {"share_of_healthz": 0.25, "p95_ratio": 1.5, "max_queries": 10, "worker_rss_mb": 150}
@@ -230,13 +230,14 @@ def measure(kind: str, scale: int, url: str, args, workdir: Path) -> dict:
     server = Server(env, args.port, args.workers, workdir / "gunicorn.log")
     try:
         browsers: dict[str, Browser] = {}
-        for page in PAGES:
+        pages = chosen_pages(args)
+        for page in pages:
             if page.as_user and page.as_user not in browsers:
                 browsers[page.as_user] = Browser(server.url)
                 browsers[page.as_user].sign_in(DEMO_USERS[page.as_user])
         results = {"healthz": {"path": "/healthz", "queries": 0, **run_wrk(server.url + "/healthz", args, None)}}
         log(f"{kind} scale {scale}: /healthz {results['healthz']['rps']} req/s")
-        for page in PAGES:
+        for page in pages:
             results[page.name] = measure_page(page, server, browsers, engine, args)
             r = results[page.name]
             log(f"{kind} scale {scale}: {page.name}: {r['rps']} req/s, p95 {r['p95_ms']} ms, {r['queries']} queries")
@@ -251,6 +252,12 @@ def measure(kind: str, scale: int, url: str, args, workdir: Path) -> dict:
     baseline = round((results["healthz"]["rps"] + after["rps"]) / 2, 1)
     return {"seed_seconds": seed_seconds, "pages": results, "healthz_after": after, "healthz_baseline_rps": baseline,
             "worker_rss_mb": rss}
+
+
+def chosen_pages(args) -> list[Page]:
+    """The reference rows, then the key pages (only those whose names contain a --pages word)."""
+    words = [w.strip().lower() for w in (args.pages or "").split(",") if w.strip()]
+    return REFERENCE_PAGES + [p for p in PAGES if not words or any(w in p.name.lower() for w in words)]
 
 
 def measure_page(page: Page, server: Server, browsers: dict, engine, args) -> dict:
@@ -292,6 +299,7 @@ def summarise(results: dict, scales: list[int]) -> dict:
                 "p95_ratio": round(b["p95_ms"] / s["p95_ms"], 2) if s["p95_ms"] and small != big else None,
                 "queries_small": s["queries"], "queries_big": b["queries"],
                 "errors": s["errors"] + b["errors"],
+                "reference": name in {r.name for r in REFERENCE_PAGES},
             }
             row["meets"] = {
                 "throughput": min(row["share_small"], row["share_big"]) >= TARGETS["share_of_healthz"],
@@ -336,10 +344,12 @@ def markdown(summary: dict, scales: list[int], args) -> str:
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
         ]
         for r in s["pages"]:
+            verdicts = ("reference", "", "") if r["reference"] else (
+                ok[r['meets']['throughput']], ok[r['meets']['p95']], ok[r['meets']['queries']])
             lines.append(
                 f"| {r['page']} | {r['rps_small']} | {r['share_small']:.0%} | {r['share_big']:.0%} | {r['p50_small']} "
                 f"| {r['p95_small']} | {r['p95_big']} | {r['p95_ratio']} | {r['queries_small']} / {r['queries_big']} "
-                f"| {ok[r['meets']['throughput']]} | {ok[r['meets']['p95']]} | {ok[r['meets']['queries']]} |"
+                f"| {' | '.join(verdicts)} |"
                 + (f" ({r['errors']} errors)" if r["errors"] else ""))
         lines += ["", "| scale | data generated in | worker RSS MB | all < target |", "| ---: | ---: | --- | --- |"]
         for sc, rss in s["worker_rss_mb"].items():
@@ -358,6 +368,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 5390)))
+    parser.add_argument("--pages", default="", help="comma-separated words: measure only the key pages whose names contain one (the reference rows always run)")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                            "postgresql://postgres@127.0.0.1:5432/vh_bench"),
                         help="PostgreSQL database to use (its public schema is dropped and rebuilt)")
