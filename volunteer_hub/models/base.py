@@ -143,7 +143,7 @@ def _take_writer_lock(conn) -> None:
         path = writers_lock_path(conn.engine.url.database)
         if path is None:
             return
-        fd = info[_LOCK_FD] = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = info[_LOCK_FD] = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)  # flock needs no write access
     fcntl.flock(fd, fcntl.LOCK_EX)
     info[_LOCK_HOLDER] = threading.get_ident()
     _holding_threads.add(info[_LOCK_HOLDER])
