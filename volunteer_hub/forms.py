@@ -70,3 +70,60 @@ class OptionalIntSelectField(SelectField):
         if self.data is None:
             return
         super().pre_validate(form)
+
+
+_SELECT_TYPES = frozenset({"SelectField", "OptionalIntSelectField", "QuerySelectField"})
+_CHOICE_GROUP_TYPES = frozenset({"MultiCheckboxField", "RadioField"})
+
+
+def render_field(field, class_: str = "", hint=None) -> Markup:
+    """One way to render a field: label, hint, the error next to it, aria wiring (WCAG: the
+    hint and error are announced with the input). The `render_field` macro in
+    templates/_macros/forms.html calls this; it was a Jinja macro, and filter forms render on
+    most list pages, where its per-field template logic showed in the profiles."""
+    has_error = len(field.errors) > 0
+    hint_text = hint or field.description
+    described = []
+    if hint_text:
+        described.append(f"{field.id}-hint")
+    if has_error:
+        described.append(f"{field.id}-error")
+    attrs = {"aria-describedby": " ".join(described)} if described else {}
+    if has_error:
+        attrs["aria-invalid"] = "true"
+    if field.flags.required:
+        attrs["required"] = True
+    hint_html = Markup('<div id="{}-hint" class="form-text{}">{}</div>')
+    error_html = Markup('<div id="{}-error" class="invalid-feedback d-block{}">{}</div>')
+    errors = " ".join(str(e) for e in field.errors) if has_error else ""
+    if field.type == "BooleanField":
+        parts = [
+            Markup('<div class="mb-3 form-check {}">').format(class_),
+            field(class_="form-check-input" + (" is-invalid" if has_error else ""), **attrs),
+            field.label(class_="form-check-label"),
+            hint_html.format(field.id, "", hint_text) if hint_text else "",
+            error_html.format(field.id, "", errors) if has_error else "",
+            Markup("</div>"),
+        ]
+    elif field.type in _CHOICE_GROUP_TYPES:
+        described_attr = Markup(' aria-describedby="{}"').format(" ".join(described)) if described else ""
+        parts = [
+            Markup('<fieldset class="mb-3 {}"{}>').format(class_, described_attr),
+            Markup('<legend class="form-label fs-6 fw-semibold">{}</legend>').format(field.label.text),
+            hint_html.format(field.id, "", hint_text) if hint_text else "",
+            error_html.format(field.id, "", errors) if has_error else "",
+            *(Markup('<div class="form-check">{} {}</div>').format(
+                option(class_="form-check-input"), option.label(class_="form-check-label")) for option in field),
+            Markup("</fieldset>"),
+        ]
+    else:
+        base_class = "form-select" if field.type in _SELECT_TYPES else "form-control"
+        parts = [
+            Markup('<div class="mb-3 {}">').format(class_),
+            field.label(class_="form-label fw-semibold"),
+            hint_html.format(field.id, " mt-0 mb-1", hint_text) if hint_text else "",
+            error_html.format(field.id, " mb-1", errors) if has_error else "",
+            field(class_=base_class + (" is-invalid" if has_error else ""), **attrs),
+            Markup("</div>"),
+        ]
+    return Markup("\n").join(p for p in parts if p)

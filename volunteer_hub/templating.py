@@ -9,6 +9,7 @@ from flask import current_app, request, url_for
 from flask_login import current_user
 
 from volunteer_hub.models import Role
+from volunteer_hub.forms import render_field
 
 
 @lru_cache
@@ -110,7 +111,7 @@ def register(app) -> None:
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["ordinal"] = ordinal
     app.jinja_env.globals.update(nav_items=nav_items, page_url=page_url, fixed_url=fixed_url, has_endpoint=has_endpoint,
-                                 Role=Role)
+                                 Role=Role, render_field_html=render_field)
 
     @app.context_processor
     def inject():
