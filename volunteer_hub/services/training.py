@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, load_only, selectinload
 
@@ -33,6 +34,7 @@ from volunteer_hub.models import (
     User,
     UserRole,
     db,
+    session_trainers,
     utcnow,
 )
 from volunteer_hub.services import calendar as calendar_service
@@ -386,6 +388,114 @@ def bookings_and_late_cancellations(session: TrainingSession) -> tuple[list[Book
         .options(*_WITH_PERSON)
         .order_by(Booking.queue_number)))
     return [b for b in rows if b.status in ACTIVE], [b for b in rows if b.status not in ACTIVE]
+
+
+# --- the session page: what it shows, as plain rows -----------------------------------------
+# Built once: the statements below have no per-request parts but their bound values.
+_MINE = aliased(Booking)  # the viewer's active booking, if any
+_OTHER = aliased(Booking)  # the session's other bookings, counted
+_PREREQUISITE = aliased(Course)
+
+
+def _bookings_counted(*conditions):
+    return (select(func.count()).select_from(_OTHER)
+            .where(_OTHER.session_id == TrainingSession.id, *conditions).scalar_subquery())
+
+
+# One row per trainer (by name; one row with no trainer if it has none): the session, its course,
+# its places held and waiting, whether an offer is overdue, and the viewer's booking with the
+# number of people ahead of them in the queue.
+_SESSION_PAGE = (
+    select(TrainingSession.id, TrainingSession.starts_at, TrainingSession.ends_at, TrainingSession.place,
+           TrainingSession.online_url, TrainingSession.capacity, TrainingSession.status, TrainingSession.notes,
+           TrainingSession.booking_opens_at, TrainingSession.booking_closes_at,
+           TrainingSession.cancellation_cutoff_at, TrainingSession.cancel_reason,
+           Course.title.label("course_title"), Course.summary.label("course_summary"),
+           Course.audience.label("course_audience"), _PREREQUISITE.title.label("prerequisite_title"),
+           _bookings_counted(_OTHER.status.in_(HOLDING)).label("held"),
+           _bookings_counted(_OTHER.status == BookingStatus.WAITLISTED).label("waiting"),
+           exists().where(_OTHER.session_id == TrainingSession.id, _OTHER.status == BookingStatus.OFFERED,
+                          _OTHER.offer_expires_at <= bindparam("now")).label("has_expired_offers"),
+           _MINE.id.label("booking_id"), _MINE.status.label("booking_status"),
+           _MINE.offer_expires_at.label("booking_offer_expires_at"),
+           _bookings_counted(_OTHER.status.in_(WAITING), _OTHER.queue_number < _MINE.queue_number).label("ahead"),
+           User.id.label("trainer_id"), User.name.label("trainer_name"))
+    .join(Course, Course.id == TrainingSession.course_id)
+    .outerjoin(_PREREQUISITE, _PREREQUISITE.id == Course.prerequisite_id)
+    .outerjoin(_MINE, and_(_MINE.session_id == TrainingSession.id, _MINE.user_id == bindparam("user_id"),
+                           _MINE.status.in_(ACTIVE)))
+    .outerjoin(session_trainers, session_trainers.c.session_id == TrainingSession.id)
+    .outerjoin(User, User.id == session_trainers.c.user_id)
+    .where(TrainingSession.id == bindparam("session_id"))
+    .order_by(User.name, User.id)
+)
+
+
+class Trainer(NamedTuple):
+    id: int
+    name: str
+
+
+@dataclass
+class MyBooking:
+    id: int
+    status: BookingStatus
+    offer_expires_at: dt.datetime | None
+
+
+@dataclass
+class SessionPage:
+    """What the session page shows of a session (read-only), in one query."""
+    session: object  # a row with the session's columns, course_title, course_summary, ...
+    trainers: list[Trainer]  # by name
+    held: int  # places held (confirmed or offered)
+    waiting: int
+    has_expired_offers: bool
+    booking: MyBooking | None  # the viewer's active booking
+    position: int | None  # the viewer's place in the queue (waiting or offered), 1 = first
+
+
+def session_page(session_id: int, user: User) -> SessionPage | None:
+    """The session page's data for this viewer, or None if there is no such session."""
+    rows = db.session.execute(_SESSION_PAGE, {"session_id": session_id, "user_id": user.id, "now": utcnow()}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    booking = None
+    if first.booking_id is not None:
+        booking = MyBooking(first.booking_id, first.booking_status, first.booking_offer_expires_at)
+    return SessionPage(
+        session=first,
+        trainers=[Trainer(r.trainer_id, r.trainer_name) for r in rows if r.trainer_id is not None],
+        held=first.held, waiting=first.waiting, has_expired_offers=bool(first.has_expired_offers), booking=booking,
+        position=first.ahead + 1 if booking is not None and booking.status in WAITING else None,
+    )
+
+
+# A session's active bookings and late cancellations, queue order, with each person's name and
+# organisation: columns only (the page shows nothing else of them).
+_SESSION_BOOKINGS = (
+    select(Booking.id, Booking.user_id, Booking.status, Booking.offer_expires_at, User.name,
+           Organisation.name.label("organisation"))
+    .join(User, User.id == Booking.user_id)
+    .outerjoin(Organisation, Organisation.id == User.organisation_id)
+    .where(Booking.session_id == bindparam("session_id"), or_(
+        Booking.status.in_(ACTIVE),
+        and_(Booking.status == BookingStatus.CANCELLED, Booking.is_late_cancellation.is_(True))))
+    .order_by(Booking.queue_number)
+)
+
+
+def session_booking_rows(session_id: int) -> tuple[list, list[str]]:
+    """(the session's active bookings as rows: id, user_id, status, offer_expires_at, name,
+    organisation; in queue order) and the names of its late cancellations, in one query."""
+    active, late = [], []
+    for row in db.session.execute(_SESSION_BOOKINGS, {"session_id": session_id}):
+        if row.status is BookingStatus.CANCELLED:
+            late.append(row.name)
+        else:
+            active.append(row)
+    return active, late
 
 
 def my_bookings(user: User) -> list[Booking]:

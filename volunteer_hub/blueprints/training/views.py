@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import NamedTuple
 
 from flask import (
     Response,
@@ -228,32 +229,56 @@ def session_cancel(session_id):
 def _lapse_overdue_offers(session) -> None:
     """Looking at a session settles its overdue offers, so nothing waits for the scheduler."""
     if training_service.has_expired_offers(session):
-        db.session.commit()  # end the read; lapsing writes, under the session's lock
-        with immediate_transactions():
-            training_service.lapse_offers(session)
-            db.session.commit()
+        _lapse_offers(session)
+
+
+def _lapse_offers(session) -> None:
+    db.session.commit()  # end the read; lapsing writes, under the session's lock
+    with immediate_transactions():
+        training_service.lapse_offers(session)
+        db.session.commit()
+
+
+class _BookingLine(NamedTuple):
+    """A row of the session page's list of bookings, ready to show."""
+    id: int
+    name: str
+    organisation: str
+    status: str  # "Booked", "Waiting, 2nd in line", ...
+    is_confirmed: bool
+
+
+def _booking_lines(rows) -> list[_BookingLine]:
+    lines, position = [], 0
+    for b in rows:
+        if b.status is BookingStatus.CONFIRMED:
+            status = "Booked"
+        else:
+            position += 1  # offers and waiting both hold a place in the queue
+            status = (f"{ordinal(position)} in line, offered until {format_local(b.offer_expires_at)}"
+                      if b.status is BookingStatus.OFFERED else f"Waiting, {ordinal(position)} in line")
+        lines.append(_BookingLine(b.id, b.name, b.organisation or "", status, b.status is BookingStatus.CONFIRMED))
+    return lines
 
 
 @bp.get("/sessions/<int:session_id>")
 @login_required
 def session_detail(session_id):
-    session = get_session_or_404(session_id)
-    _lapse_overdue_offers(session)
+    page = training_service.session_page(session_id, current_user)
+    if page is None:
+        abort(404)
+    if page.has_expired_offers:  # settled before showing it, so nothing waits for the scheduler
+        _lapse_offers(db.session.get(TrainingSession, session_id))
+        page = training_service.session_page(session_id, current_user)
     staff = is_staff(current_user)
     ctx = {}
     if staff:
-        bookings, late = training_service.bookings_and_late_cancellations(session)
-        booking = next((b for b in bookings if b.user_id == current_user.id), None)  # staff see every booking
-        held = sum(b.status in training_service.HOLDING for b in bookings)  # counted from the list they see
-        waiting = sum(b.status is BookingStatus.WAITLISTED for b in bookings)
-        ctx.update(bookings=bookings, late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
+        bookings, late = training_service.session_booking_rows(session_id)
+        ctx.update(bookings=_booking_lines(bookings), late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
                    cancel_form=SessionCancelForm())
-    else:
-        held, waiting = training_service.place_counts([session.id])[session.id]
-        booking = training_service.active_booking(session, current_user)
-    ctx.update(training_session=session, held=held, waiting=waiting, booking=booking,
-               position=training_service.waitlist_position(booking) if booking else None,
-               button=ButtonForm(), can_register=can_take_register(current_user, session), staff=staff, now=utcnow())
+    ctx.update(training_session=page.session, trainer_names=", ".join(t.name for t in page.trainers),
+               held=page.held, waiting=page.waiting, booking=page.booking, position=page.position,
+               can_register=can_take_register(current_user, page), staff=staff, now=utcnow())
     return render_template("training/session.html", **ctx)
 
 
