@@ -263,35 +263,89 @@ class SessionFilter:
     place: str = ""
 
 
-def _upcoming_conditions(f: SessionFilter) -> list:
-    """Sessions not yet ended. Those under way started at most MAX_SESSION ago: saying so lets the
-    database read the start-time index from there, instead of walking every past session."""
-    now = utcnow()
-    conditions = [TrainingSession.starts_at > now - MAX_SESSION, TrainingSession.ends_at > now,
-                  TrainingSession.status != SessionStatus.CANCELLED]
-    if f.course_id:
-        conditions.append(TrainingSession.course_id == f.course_id)
-    if f.month:
-        first = f.month.replace(day=1)
-        nxt = (first + dt.timedelta(days=32)).replace(day=1)
-        conditions += [TrainingSession.starts_at >= local_to_utc(first, dt.time(0)),
-                       TrainingSession.starts_at < local_to_utc(nxt, dt.time(0))]
-    if f.place:
-        conditions.append(func.lower(TrainingSession.place).like(f"%{f.place.strip().lower()}%"))
+# For the pages' statements, built once at import (only their bound values change).
+_MINE = aliased(Booking)  # the viewer's active booking, if any
+_OTHER = aliased(Booking)  # the session's other bookings, counted
+_PREREQUISITE = aliased(Course)
+
+
+def _bookings_counted(*conditions):
+    return (select(func.count()).select_from(_OTHER)
+            .where(_OTHER.session_id == TrainingSession.id, *conditions).scalar_subquery())
+
+
+def _upcoming_conditions(sessions, shape: tuple[bool, bool, bool]) -> list:
+    """Sessions not yet ended, as bound conditions on `sessions` (TrainingSession or an alias of it),
+    with the filters of `shape` (course, month, place). Those under way started at most
+    MAX_SESSION ago: saying so lets the database read the start-time index from there, instead of
+    walking every past session."""
+    has_course, has_month, has_place = shape
+    conditions = [sessions.starts_at > bindparam("since"), sessions.ends_at > bindparam("now"),
+                  sessions.status != SessionStatus.CANCELLED]
+    if has_course:
+        conditions.append(sessions.course_id == bindparam("course_id"))
+    if has_month:
+        conditions += [sessions.starts_at >= bindparam("month_from"), sessions.starts_at < bindparam("month_to")]
+    if has_place:
+        conditions.append(func.lower(sessions.place).like(bindparam("place")))
     return conditions
 
 
-def upcoming_sessions_query(f: SessionFilter):
-    """The sessions of the list, soonest first (a page of them stops early in the start-time index)."""
-    return (select(TrainingSession).where(*_upcoming_conditions(f))
-            .options(joinedload(TrainingSession.course).load_only(Course.title))
-            .order_by(TrainingSession.starts_at, TrainingSession.id))
+def _upcoming_values(f: SessionFilter) -> tuple[tuple[bool, bool, bool], dict]:
+    """The filter's shape and the values bound to its conditions."""
+    now = utcnow()
+    values = {"since": now - MAX_SESSION, "now": now}
+    if f.course_id:
+        values["course_id"] = f.course_id
+    if f.month:
+        first = f.month.replace(day=1)
+        nxt = (first + dt.timedelta(days=32)).replace(day=1)
+        values.update(month_from=local_to_utc(first, dt.time(0)), month_to=local_to_utc(nxt, dt.time(0)))
+    if f.place:
+        values["place"] = f"%{f.place.strip().lower()}%"
+    return (bool(f.course_id), bool(f.month), bool(f.place)), values
 
 
-def count_upcoming_sessions(f: SessionFilter) -> int:
-    """How many sessions the list has: a plain count (counting the page's query as a subquery, as
-    paginate does, reads every column of every upcoming session)."""
-    return db.session.scalar(select(func.count()).select_from(TrainingSession).where(*_upcoming_conditions(f)))
+_COUNTED_SESSION = aliased(TrainingSession)
+_SESSION_LISTS: dict[tuple[bool, bool, bool], object] = {}  # a statement per filter shape, built once
+
+
+def _session_list_statement(shape: tuple[bool, bool, bool]):
+    """A page of the list, soonest first (a page stops early in the start-time index), with each
+    session's places held and waiting, the viewer's booking status and, in every row, how many
+    sessions the whole list has: a plain count, which the database works out once."""
+    if shape not in _SESSION_LISTS:
+        total = (select(func.count()).select_from(_COUNTED_SESSION)
+                 .where(*_upcoming_conditions(_COUNTED_SESSION, shape)).scalar_subquery())
+        mine = (select(_MINE.status).where(_MINE.session_id == TrainingSession.id, _MINE.user_id == bindparam("user_id"),
+                                           _MINE.status.in_(ACTIVE)).scalar_subquery())
+        _SESSION_LISTS[shape] = (
+            select(TrainingSession.id, TrainingSession.starts_at, TrainingSession.ends_at, TrainingSession.place,
+                   TrainingSession.status, TrainingSession.capacity, Course.title.label("course_title"),
+                   _bookings_counted(_OTHER.status.in_(HOLDING)).label("held"),
+                   _bookings_counted(_OTHER.status == BookingStatus.WAITLISTED).label("waiting"),
+                   mine.label("my_status"), total.label("total"))
+            .join(Course, Course.id == TrainingSession.course_id)
+            .where(*_upcoming_conditions(TrainingSession, shape))
+            .order_by(TrainingSession.starts_at, TrainingSession.id)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+    return _SESSION_LISTS[shape]
+
+
+def _count_statement(shape: tuple[bool, bool, bool]):
+    return select(func.count()).select_from(TrainingSession).where(*_upcoming_conditions(TrainingSession, shape))
+
+
+def upcoming_sessions(f: SessionFilter, user: User, limit: int, offset: int) -> tuple[list, int]:
+    """(a page of the session list as rows: id, starts_at, ends_at, place, status, capacity,
+    course_title, held, waiting, my_status; and how many sessions the list has). One query, and a
+    count only for a page past the end."""
+    shape, values = _upcoming_values(f)
+    rows = db.session.execute(_session_list_statement(shape),
+                              {**values, "user_id": user.id, "limit": limit, "offset": offset}).all()
+    if rows:
+        return rows, rows[0].total
+    return rows, (db.session.scalar(_count_statement(shape), values) if offset else 0)
 
 
 def place_counts(session_ids, user: User | None = None) -> dict[int, tuple[int, int]] | tuple[dict, dict]:
@@ -318,19 +372,23 @@ def place_counts(session_ids, user: User | None = None) -> dict[int, tuple[int, 
 
 
 KNOWN_PLACES_FROM = 200  # the place filter suggests the places of this many upcoming sessions
+_SOONEST_PLACES = (select(TrainingSession.place)
+                   .where(TrainingSession.starts_at > bindparam("now"), TrainingSession.place.is_not(None))
+                   .order_by(TrainingSession.starts_at).limit(KNOWN_PLACES_FROM).subquery())
+_KNOWN_PLACES = select(_SOONEST_PLACES.c.place).distinct().order_by(_SOONEST_PLACES.c.place)
 
 
 def known_places() -> list[str]:
     """The places of the next sessions (suggestions for the place filter), by name."""
-    soonest = (select(TrainingSession.place).where(TrainingSession.starts_at > utcnow(), TrainingSession.place.is_not(None))
-               .order_by(TrainingSession.starts_at).limit(KNOWN_PLACES_FROM).subquery())
-    return list(db.session.scalars(select(soonest.c.place).distinct().order_by(soonest.c.place)))
+    return list(db.session.scalars(_KNOWN_PLACES, {"now": utcnow()}))
+
+
+_COURSE_CHOICES = select(Course.id, Course.title).where(Course.is_active.is_(True)).order_by(Course.title)
 
 
 def course_choices() -> list[tuple[int, str]]:
     """(id, title) of the active courses, by title: for a filter (no need to load the courses)."""
-    return list(db.session.execute(
-        select(Course.id, Course.title).where(Course.is_active.is_(True)).order_by(Course.title)).all())
+    return list(db.session.execute(_COURSE_CHOICES).all())
 
 
 def active_booking(session: TrainingSession, user: User) -> Booking | None:
@@ -391,17 +449,6 @@ def bookings_and_late_cancellations(session: TrainingSession) -> tuple[list[Book
 
 
 # --- the session page: what it shows, as plain rows -----------------------------------------
-# Built once: the statements below have no per-request parts but their bound values.
-_MINE = aliased(Booking)  # the viewer's active booking, if any
-_OTHER = aliased(Booking)  # the session's other bookings, counted
-_PREREQUISITE = aliased(Course)
-
-
-def _bookings_counted(*conditions):
-    return (select(func.count()).select_from(_OTHER)
-            .where(_OTHER.session_id == TrainingSession.id, *conditions).scalar_subquery())
-
-
 # One row per trainer (by name; one row with no trainer if it has none): the session, its course,
 # its places held and waiting, whether an offer is overdue, and the viewer's booking with the
 # number of people ahead of them in the queue.

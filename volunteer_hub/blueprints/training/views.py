@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from volunteer_hub.blueprints.training import bp
@@ -56,7 +57,7 @@ from volunteer_hub.security import (
 )
 from volunteer_hub.services import training as training_service
 from volunteer_hub.services.errors import DomainError
-from volunteer_hub.templating import format_local, ordinal
+from volunteer_hub.templating import format_local, london, ordinal
 from volunteer_hub.urls import external_url
 
 
@@ -115,16 +116,52 @@ def _filter_form() -> tuple[SessionFilterForm, training_service.SessionFilter]:
     return form, training_service.SessionFilter(course_id=form.course.data, month=month, place=form.place.data or "")
 
 
+class _SessionListPage(Pagination):
+    """A page of the session list (rows, not entities), numbered as `db.paginate` numbers pages."""
+
+    def _query_items(self):
+        rows, self._total = training_service.upcoming_sessions(
+            self._query_args["filter"], current_user, self.per_page, (self.page - 1) * self.per_page)
+        return rows
+
+    def _query_count(self):
+        return self._total
+
+
+class _SessionCard(NamedTuple):
+    """A session of the list, ready to show."""
+    id: int
+    title: str
+    date: str
+    times: str
+    place: str
+    badge_class: str
+    badge: str
+    mine: str  # the viewer's booking, in words ("" if none)
+
+
+_MINE_LABELS = {BookingStatus.CONFIRMED: "✓ You are booked", BookingStatus.OFFERED: "A place is offered to you",
+                BookingStatus.WAITLISTED: "You are on the waitlist"}
+
+
+def _session_cards(rows) -> list[_SessionCard]:
+    cards = []
+    for r in rows:
+        date, times = when(r.starts_at, r.ends_at)
+        cards.append(_SessionCard(r.id, r.course_title, date, times, r.place or "Online",
+                                  *places_badge(r.status, r.capacity, r.held, r.waiting),
+                                  _MINE_LABELS.get(r.my_status, "")))
+    return cards
+
+
 @bp.get("/sessions")
 @login_required
 def session_list():
     form, f = _filter_form()
-    page = db.paginate(training_service.upcoming_sessions_query(f), page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"],
-                       error_out=False, count=False)
-    page.total = training_service.count_upcoming_sessions(f)
-    counts, mine = training_service.place_counts((s.id for s in page.items), current_user)
-    return render_template("training/sessions.html", form=form, page=page, counts=counts, mine=mine,
-                           places=training_service.known_places())
+    page = _SessionListPage(page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"], max_per_page=None,
+                            error_out=False, filter=f)
+    page.items = _session_cards(page.items)
+    return render_template("training/sessions.html", form=form, page=page, places=training_service.known_places())
 
 
 def _session_form(session=None) -> SessionEditForm:
@@ -276,7 +313,9 @@ def session_detail(session_id):
         bookings, late = training_service.session_booking_rows(session_id)
         ctx.update(bookings=_booking_lines(bookings), late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
                    cancel_form=SessionCancelForm())
-    ctx.update(training_session=page.session, trainer_names=", ".join(t.name for t in page.trainers),
+    s = page.session
+    badge_class, badge = places_badge(s.status, s.capacity, page.held, page.waiting)
+    ctx.update(training_session=s, trainer_names=", ".join(t.name for t in page.trainers), badge_class=badge_class, badge=badge,
                held=page.held, waiting=page.waiting, booking=page.booking, position=page.position,
                can_register=can_take_register(current_user, page), staff=staff, now=utcnow())
     return render_template("training/session.html", **ctx)
@@ -624,10 +663,30 @@ def training_panel():
 @bp.app_template_filter("time_range")
 def time_range(starts_at, ends_at) -> str:
     """"6pm to 8:30pm"; across a clock change both ends say which time: "1:30am (BST) to 1:30am (GMT)"."""
-    start, end = training_service.utc_to_local(starts_at), training_service.utc_to_local(ends_at)
-    first, last = format_local(starts_at, "time"), format_local(ends_at, "time")
+    return _time_range(london(starts_at), london(ends_at))
+
+
+def _time_range(start: dt.datetime, end: dt.datetime) -> str:
+    """time_range of two times already in local time (each converted once)."""
+    first, last = format_local(start, "time"), format_local(end, "time")
     if start.utcoffset() != end.utcoffset():
         first, last = f"{first} ({start.tzname()})", f"{last} ({end.tzname()})"
     if start.date() != end.date():
-        last += " on " + format_local(ends_at, "date")
+        last += " on " + format_local(end, "date")
     return f"{first} to {last}"
+
+
+def when(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[str, str]:
+    """(the local date, the time range): what `starts_at|local('date')` and `starts_at|time_range(ends_at)` show."""
+    start, end = london(starts_at), london(ends_at)
+    return format_local(start, "date"), _time_range(start, end)
+
+
+def places_badge(status: SessionStatus, capacity: int, held: int, waiting: int) -> tuple[str, str]:
+    """(the badge's class, its text): places left, full with how many waiting, or cancelled."""
+    if status is SessionStatus.CANCELLED:
+        return "text-bg-danger", "Cancelled"
+    if held >= capacity:
+        return "vh-badge-full", f"Full · {waiting} waiting"
+    left = capacity - held
+    return "vh-badge-places", f"{left} {'place' if left == 1 else 'places'} left"
