@@ -480,7 +480,7 @@ _SESSION_PAGE = (
 
 class Trainer(NamedTuple):
     id: int
-    name: str
+    name: str | None
 
 
 @dataclass
@@ -935,6 +935,94 @@ def register_and_late_cancellations(session: TrainingSession) -> tuple[list[Regi
     rows += [RegisterRow(a.user, None, a) for a in marks.values()]
     rows.sort(key=lambda r: (r.user.name.lower(), r.user.id))
     return rows, [b for b in bookings if b.status is BookingStatus.CANCELLED]
+
+
+# The register page, as plain rows. The session with its course, who finalised it and its
+# trainers (one row per trainer; their ids decide who may take the register).
+_FINALISER = aliased(User)
+_REGISTER_SESSION = (
+    select(TrainingSession.id, TrainingSession.starts_at, TrainingSession.ends_at, TrainingSession.place,
+           TrainingSession.status, TrainingSession.finalised_at, Course.title.label("course_title"),
+           _FINALISER.name.label("finalised_by_name"), session_trainers.c.user_id.label("trainer_id"))
+    .join(Course, Course.id == TrainingSession.course_id)
+    .outerjoin(_FINALISER, _FINALISER.id == TrainingSession.finalised_by_id)
+    .outerjoin(session_trainers, session_trainers.c.session_id == TrainingSession.id)
+    .where(TrainingSession.id == bindparam("session_id"))
+)
+# Confirmed bookings and late cancellations, in queue order, with the person's name and organisation.
+_REGISTER_BOOKINGS = (
+    select(Booking.user_id, Booking.status, User.name, Organisation.name.label("organisation"))
+    .join(User, User.id == Booking.user_id)
+    .outerjoin(Organisation, Organisation.id == User.organisation_id)
+    .where(Booking.session_id == bindparam("session_id"), or_(
+        Booking.status == BookingStatus.CONFIRMED,
+        and_(Booking.status == BookingStatus.CANCELLED, Booking.is_late_cancellation.is_(True))))
+    .order_by(Booking.queue_number)
+)
+# Every mark, with the person and the mark's corrections (one row per correction, oldest first).
+_REGISTER_MARKS = (
+    select(Attendance.id, Attendance.user_id, Attendance.status, User.name, Organisation.name.label("organisation"),
+           AttendanceCorrection.corrected_at, AttendanceCorrection.old_status, AttendanceCorrection.new_status,
+           AttendanceCorrection.reason)
+    .join(User, User.id == Attendance.user_id)
+    .outerjoin(Organisation, Organisation.id == User.organisation_id)
+    .outerjoin(AttendanceCorrection, AttendanceCorrection.attendance_id == Attendance.id)
+    .where(Attendance.session_id == bindparam("session_id"))
+    .order_by(Attendance.id, AttendanceCorrection.id)
+)
+
+
+class RegisterSession(NamedTuple):
+    """What the register page shows of its session."""
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str | None
+    status: SessionStatus
+    finalised_at: dt.datetime | None
+    course_title: str
+    finalised_by_name: str | None
+    trainers: list[Trainer]  # ids only (name None): for who may take the register
+
+
+def register_session(session_id: int) -> RegisterSession | None:
+    rows = db.session.execute(_REGISTER_SESSION, {"session_id": session_id}).all()
+    if not rows:
+        return None
+    return RegisterSession(*rows[0][:8], [Trainer(r.trainer_id, None) for r in rows if r.trainer_id is not None])
+
+
+@dataclass
+class RegisterLine:
+    """A person on the register page: their mark (if any) and its corrections, as plain values."""
+    user_id: int
+    name: str
+    organisation: str | None
+    has_booking: bool  # False: a walk-in (or their booking is no longer confirmed)
+    attendance_id: int | None = None
+    status: AttendanceStatus | None = None
+    corrections: list = None  # (corrected_at, old status, new status, reason), oldest first
+
+
+def register_lines(session_id: int) -> tuple[list[RegisterLine], list[str]]:
+    """The register page's people (as register_and_late_cancellations: everyone confirmed plus
+    walk-ins, by name) and the names of its late cancellations, in two queries of columns."""
+    params = {"session_id": session_id}
+    lines, late = {}, []
+    for b in db.session.execute(_REGISTER_BOOKINGS, params):
+        if b.status is BookingStatus.CONFIRMED:
+            lines[b.user_id] = RegisterLine(b.user_id, b.name, b.organisation, True)
+        else:
+            late.append(b.name)
+    for m in db.session.execute(_REGISTER_MARKS, params):
+        line = lines.get(m.user_id)
+        if line is None:
+            line = lines[m.user_id] = RegisterLine(m.user_id, m.name, m.organisation, False)
+        if line.attendance_id is None:
+            line.attendance_id, line.status, line.corrections = m.id, m.status, []
+        if m.corrected_at is not None:
+            line.corrections.append((m.corrected_at, m.old_status, m.new_status, m.reason))
+    return sorted(lines.values(), key=lambda r: (r.name.lower(), r.user_id)), late
 
 
 def register_rows(session: TrainingSession) -> list[RegisterRow]:

@@ -521,14 +521,41 @@ def my_sessions():
 @bp.get("/sessions/<int:session_id>/register")
 @login_required
 def register(session_id):
-    return _register_page(get_register_session_or_404(session_id, current_user), WalkInForm())
+    return _register_page(session_id, WalkInForm())
 
 
-def _register_page(session, walk_in_form):
-    rows, late = training_service.register_and_late_cancellations(session)
-    return render_template("training/register.html", training_session=session, rows=rows,
-                           statuses=list(AttendanceStatus), late=late, walk_in_form=walk_in_form,
-                           staff=is_staff(current_user))
+_MARKS = [(st.value, st.label) for st in AttendanceStatus]  # the register's buttons and choices
+
+
+def _register_page(session_id, walk_in_form):
+    session = training_service.register_session(session_id)  # as get_register_session_or_404, in columns
+    if session is None:
+        abort(404)
+    if not can_take_register(current_user, session):
+        abort(403)
+    lines, late = training_service.register_lines(session_id)
+    return render_template("training/register.html", training_session=session, rows=[_register_row(r) for r in lines],
+                           marked=sum(r.status is not None for r in lines), statuses=_MARKS, late=late,
+                           walk_in_form=walk_in_form, staff=is_staff(current_user))
+
+
+class _RegisterRow(NamedTuple):
+    """A person on the register, ready to show."""
+    user_id: int
+    name: str
+    organisation: str
+    has_booking: bool
+    attendance_id: int | None
+    status: str | None  # the mark's value ("present"), None if not marked
+    mark: str  # the mark's label ("Present"), or "not marked"
+    corrections: list[tuple[str, str, str, str]]  # (when, from, to, reason)
+
+
+def _register_row(r) -> _RegisterRow:
+    return _RegisterRow(
+        r.user_id, r.name, r.organisation or "", r.has_booking, r.attendance_id,
+        r.status.value if r.status else None, r.status.label if r.status else "not marked",
+        [(format_local(when), old.label, new.label, reason) for when, old, new, reason in r.corrections or ()])
 
 
 def _wants_json() -> bool:
@@ -593,7 +620,7 @@ def register_walk_in(session_id):
             db.session.commit()
             flash(f"{attendance.user.name} is added as a walk-in and marked present.", "success")
             return redirect(url_for("training.register", session_id=session_id))
-    return _register_page(session, form), 400
+    return _register_page(session_id, form), 400
 
 
 @bp.get("/sessions/<int:session_id>/register/print")
