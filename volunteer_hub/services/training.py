@@ -545,6 +545,35 @@ def session_booking_rows(session_id: int) -> tuple[list, list[str]]:
     return active, late
 
 
+# My training: every booking of a person with its session, course, mark, and (for those in the
+# queue) how many are ahead; and, in each row, their calendar link's token, if they have one yet.
+_MY_TRAINING = (
+    select(Booking.id, Booking.session_id, Booking.status, Booking.offer_expires_at,
+           TrainingSession.starts_at, TrainingSession.ends_at, TrainingSession.place,
+           TrainingSession.status.label("session_status"), TrainingSession.cancel_reason,
+           TrainingSession.finalised_at, Course.title.label("course_title"), Attendance.status.label("mark"),
+           case((Booking.status.in_(WAITING), select(func.count()).select_from(_OTHER).where(
+               _OTHER.session_id == Booking.session_id, _OTHER.status.in_(WAITING),
+               _OTHER.queue_number < Booking.queue_number).scalar_subquery()), else_=None).label("ahead"),
+           select(CalendarFeed.token).where(CalendarFeed.user_id == Booking.user_id).scalar_subquery()
+           .label("feed_token"))
+    .join(TrainingSession, TrainingSession.id == Booking.session_id)
+    .join(Course, Course.id == TrainingSession.course_id)
+    .outerjoin(Attendance, and_(Attendance.session_id == Booking.session_id, Attendance.user_id == Booking.user_id))
+    .where(Booking.user_id == bindparam("user_id"))
+    .order_by(TrainingSession.starts_at.desc(), Booking.id.desc())
+)
+
+
+def my_training(user: User) -> list:
+    """Every booking of the person, latest session first, as rows: id, session_id, status,
+    offer_expires_at, starts_at, ends_at, place, session_status, cancel_reason, finalised_at,
+    course_title, mark (their attendance status, if marked), ahead (people ahead of them in the
+    queue, for a booking in it) and feed_token (their calendar link's, None if not made yet).
+    One query."""
+    return db.session.execute(_MY_TRAINING, {"user_id": user.id}).all()
+
+
 def my_bookings(user: User) -> list[Booking]:
     return list(db.session.scalars(
         select(Booking).join(Booking.session).where(Booking.user_id == user.id)

@@ -469,25 +469,65 @@ def booking_move(booking_id):
     return redirect(url_for("training.session_detail", session_id=target.id))
 
 
+class _MyBooking(NamedTuple):
+    """A booking coming up on My training, ready to show."""
+    id: int
+    session_id: int
+    title: str
+    date: str
+    times: str
+    starts: str  # date and time, for the buttons' hidden text
+    place: str
+    state: str  # "cancelled" (the session), "confirmed", "offered" or "waitlisted"
+    cancel_reason: str | None
+    offered_until: str
+    position: str  # "2nd"
+
+
+class _PastSession(NamedTuple):
+    title: str
+    date: str
+    attendance: str
+
+
+def _my_training_lines(rows) -> tuple[list[_MyBooking], list[_PastSession]]:
+    now = utcnow()
+    upcoming, past = [], []
+    for r in rows:  # latest first
+        if r.ends_at > now:
+            if r.status in training_service.ACTIVE:
+                date, times = when(r.starts_at, r.ends_at)
+                state = "cancelled" if r.session_status is SessionStatus.CANCELLED else r.status.value
+                upcoming.append((r.starts_at, _MyBooking(
+                    r.id, r.session_id, r.course_title, date, times, format_local(r.starts_at), r.place or "Online",
+                    state, r.cancel_reason, format_local(r.offer_expires_at) if state == "offered" else "",
+                    ordinal(r.ahead + 1) if r.ahead is not None else "")))
+        elif r.status is BookingStatus.CONFIRMED:
+            if r.mark is not None and r.finalised_at is not None:
+                attendance = r.mark.label
+            elif r.session_status is SessionStatus.CANCELLED:
+                attendance = "Session cancelled"
+            else:
+                attendance = "Not recorded yet"
+            past.append(_PastSession(r.course_title, format_local(r.starts_at, "date"), attendance))
+    upcoming.sort(key=lambda item: item[0])  # soonest first (a stable sort: at the same time, as listed)
+    return [line for _starts, line in upcoming], past
+
+
 @bp.get("/mine")
 @login_required
 def my_training():
-    # The calendar link is made on the first visit. Commit only then, and before loading the
-    # page's data: a commit expires every loaded object, and each booking would be read again.
-    feed = db.session.get(CalendarFeed, current_user.id)  # kept: the session holds loaded rows weakly
-    if feed is None:
+    rows = training_service.my_training(current_user)
+    if rows:  # each row carries the calendar link's token
+        token = rows[0].feed_token
+    else:
+        feed = db.session.get(CalendarFeed, current_user.id)
+        token = feed.token if feed else None
+    if token is None:  # the calendar link is made on the first visit (only then commit: it expires current_user)
         token = training_service.calendar_feed_token(current_user)
         db.session.commit()
-    else:
-        token = feed.token
-    bookings = training_service.my_bookings(current_user)
-    now = utcnow()
-    upcoming = [b for b in bookings if b.is_active and b.session.ends_at > now]
-    upcoming.sort(key=lambda b: b.session.starts_at)
-    past = [b for b in bookings if b.status is BookingStatus.CONFIRMED and b.session.ends_at <= now]
-    positions = training_service.waitlist_positions(upcoming)
-    return render_template("training/mine.html", upcoming=upcoming, past=past, positions=positions,
-                           marks=training_service.my_attendance(current_user), button=ButtonForm(),
+    upcoming, past = _my_training_lines(rows)
+    return render_template("training/mine.html", upcoming=upcoming, past=past,
                            feed_url=external_url("training.calendar_feed", token=token))
 
 
