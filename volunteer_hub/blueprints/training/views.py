@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
-from volunteer_hub.blueprints.training import bp
+from volunteer_hub.blueprints.training import bp, display
 from volunteer_hub.blueprints.training.forms import (
     BookingMoveForm,
     BookPersonForm,
@@ -57,7 +57,7 @@ from volunteer_hub.security import (
 )
 from volunteer_hub.services import training as training_service
 from volunteer_hub.services.errors import DomainError
-from volunteer_hub.templating import format_local, london, ordinal
+from volunteer_hub.templating import format_local, ordinal
 from volunteer_hub.urls import external_url
 
 
@@ -145,11 +145,11 @@ _MINE_LABELS = {BookingStatus.CONFIRMED: "✓ You are booked", BookingStatus.OFF
 
 
 def _session_cards(rows) -> list[_SessionCard]:
-    cards = []
+    cards, tz = [], display.local_zone()
     for r in rows:
-        date, times = when(r.starts_at, r.ends_at)
+        date, times = display.when(r.starts_at, r.ends_at, tz)
         cards.append(_SessionCard(r.id, r.course_title, date, times, r.place or "Online",
-                                  *places_badge(r.status, r.capacity, r.held, r.waiting),
+                                  *display.places_badge(r.status, r.capacity, r.held, r.waiting),
                                   _MINE_LABELS.get(r.my_status, "")))
     return cards
 
@@ -314,7 +314,7 @@ def session_detail(session_id):
         ctx.update(bookings=_booking_lines(bookings), late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
                    cancel_form=SessionCancelForm())
     s = page.session
-    badge_class, badge = places_badge(s.status, s.capacity, page.held, page.waiting)
+    badge_class, badge = display.places_badge(s.status, s.capacity, page.held, page.waiting)
     ctx.update(training_session=s, trainer_names=", ".join(t.name for t in page.trainers), badge_class=badge_class, badge=badge,
                held=page.held, waiting=page.waiting, booking=page.booking, position=page.position,
                can_register=can_take_register(current_user, page), staff=staff, now=utcnow())
@@ -491,16 +491,17 @@ class _PastSession(NamedTuple):
 
 
 def _my_training_lines(rows) -> tuple[list[_MyBooking], list[_PastSession]]:
-    now = utcnow()
+    now, tz = utcnow(), display.local_zone()
     upcoming, past = [], []
     for r in rows:  # latest first
         if r.ends_at > now:
             if r.status in training_service.ACTIVE:
-                date, times = when(r.starts_at, r.ends_at)
+                start, end = r.starts_at.astimezone(tz), r.ends_at.astimezone(tz)
                 state = "cancelled" if r.session_status is SessionStatus.CANCELLED else r.status.value
                 upcoming.append((r.starts_at, _MyBooking(
-                    r.id, r.session_id, r.course_title, date, times, format_local(r.starts_at), r.place or "Online",
-                    state, r.cancel_reason, format_local(r.offer_expires_at) if state == "offered" else "",
+                    r.id, r.session_id, r.course_title, display.date(start), display.local_time_range(start, end),
+                    display.date_time(start), r.place or "Online", state, r.cancel_reason,
+                    display.date_time(r.offer_expires_at.astimezone(tz)) if state == "offered" else "",
                     ordinal(r.ahead + 1) if r.ahead is not None else "")))
         elif r.status is BookingStatus.CONFIRMED:
             if r.mark is not None and r.finalised_at is not None:
@@ -509,7 +510,7 @@ def _my_training_lines(rows) -> tuple[list[_MyBooking], list[_PastSession]]:
                 attendance = "Session cancelled"
             else:
                 attendance = "Not recorded yet"
-            past.append(_PastSession(r.course_title, format_local(r.starts_at, "date"), attendance))
+            past.append(_PastSession(r.course_title, display.date(r.starts_at.astimezone(tz)), attendance))
     upcoming.sort(key=lambda item: item[0])  # soonest first (a stable sort: at the same time, as listed)
     return [line for _starts, line in upcoming], past
 
@@ -727,33 +728,4 @@ def training_panel():
             "teaching": teaching[:3]}
 
 
-@bp.app_template_filter("time_range")
-def time_range(starts_at, ends_at) -> str:
-    """"6pm to 8:30pm"; across a clock change both ends say which time: "1:30am (BST) to 1:30am (GMT)"."""
-    return _time_range(london(starts_at), london(ends_at))
-
-
-def _time_range(start: dt.datetime, end: dt.datetime) -> str:
-    """time_range of two times already in local time (each converted once)."""
-    first, last = format_local(start, "time"), format_local(end, "time")
-    if start.utcoffset() != end.utcoffset():
-        first, last = f"{first} ({start.tzname()})", f"{last} ({end.tzname()})"
-    if start.date() != end.date():
-        last += " on " + format_local(end, "date")
-    return f"{first} to {last}"
-
-
-def when(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[str, str]:
-    """(the local date, the time range): what `starts_at|local('date')` and `starts_at|time_range(ends_at)` show."""
-    start, end = london(starts_at), london(ends_at)
-    return format_local(start, "date"), _time_range(start, end)
-
-
-def places_badge(status: SessionStatus, capacity: int, held: int, waiting: int) -> tuple[str, str]:
-    """(the badge's class, its text): places left, full with how many waiting, or cancelled."""
-    if status is SessionStatus.CANCELLED:
-        return "text-bg-danger", "Cancelled"
-    if held >= capacity:
-        return "vh-badge-full", f"Full · {waiting} waiting"
-    left = capacity - held
-    return "vh-badge-places", f"{left} {'place' if left == 1 else 'places'} left"
+bp.add_app_template_filter(display.time_range, "time_range")
