@@ -437,17 +437,6 @@ def session_bookings(session: TrainingSession, statuses=ACTIVE) -> list[Booking]
         .order_by(Booking.queue_number)))
 
 
-def bookings_and_late_cancellations(session: TrainingSession) -> tuple[list[Booking], list[Booking]]:
-    """The session's active bookings (in queue order) and its late cancellations, in one query."""
-    rows = list(db.session.scalars(
-        select(Booking).where(Booking.session_id == session.id, or_(
-            Booking.status.in_(ACTIVE),
-            and_(Booking.status == BookingStatus.CANCELLED, Booking.is_late_cancellation.is_(True))))
-        .options(*_WITH_PERSON)
-        .order_by(Booking.queue_number)))
-    return [b for b in rows if b.status in ACTIVE], [b for b in rows if b.status not in ACTIVE]
-
-
 # --- the session page: what it shows, as plain rows -----------------------------------------
 # One row per trainer (by name; one row with no trainer if it has none): the session, its course,
 # its places held and waiting, whether an offer is overdue, and the viewer's booking with the
@@ -579,11 +568,6 @@ def my_bookings(user: User) -> list[Booking]:
         select(Booking).join(Booking.session).where(Booking.user_id == user.id)
         .options(contains_eager(Booking.session).joinedload(TrainingSession.course).load_only(Course.title))
         .order_by(TrainingSession.starts_at.desc(), Booking.id.desc())))
-
-
-def my_attendance(user: User) -> dict[int, Attendance]:
-    rows = db.session.scalars(select(Attendance).where(Attendance.user_id == user.id))
-    return {a.session_id: a for a in rows}
 
 
 def trainer_sessions(user: User) -> list[TrainingSession]:
