@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import NamedTuple
 
 from flask import (
     Response,
@@ -12,9 +13,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
-from volunteer_hub.blueprints.training import bp
+from volunteer_hub.blueprints.training import bp, display
 from volunteer_hub.blueprints.training.forms import (
     BookingMoveForm,
     BookPersonForm,
@@ -114,16 +116,52 @@ def _filter_form() -> tuple[SessionFilterForm, training_service.SessionFilter]:
     return form, training_service.SessionFilter(course_id=form.course.data, month=month, place=form.place.data or "")
 
 
+class _SessionListPage(Pagination):
+    """A page of the session list (rows, not entities), numbered as `db.paginate` numbers pages."""
+
+    def _query_items(self):
+        rows, self._total = training_service.upcoming_sessions(
+            self._query_args["filter"], current_user, self.per_page, (self.page - 1) * self.per_page)
+        return rows
+
+    def _query_count(self):
+        return self._total
+
+
+class _SessionCard(NamedTuple):
+    """A session of the list, ready to show."""
+    id: int
+    title: str
+    date: str
+    times: str
+    place: str
+    badge_class: str
+    badge: str
+    mine: str  # the viewer's booking, in words ("" if none)
+
+
+_MINE_LABELS = {BookingStatus.CONFIRMED: "✓ You are booked", BookingStatus.OFFERED: "A place is offered to you",
+                BookingStatus.WAITLISTED: "You are on the waitlist"}
+
+
+def _session_cards(rows) -> list[_SessionCard]:
+    cards, tz = [], display.local_zone()
+    for r in rows:
+        date, times = display.when(r.starts_at, r.ends_at, tz)
+        cards.append(_SessionCard(r.id, r.course_title, date, times, r.place or "Online",
+                                  *display.places_badge(r.status, r.capacity, r.held, r.waiting),
+                                  _MINE_LABELS.get(r.my_status, "")))
+    return cards
+
+
 @bp.get("/sessions")
 @login_required
 def session_list():
     form, f = _filter_form()
-    page = db.paginate(training_service.upcoming_sessions_query(f), page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"],
-                       error_out=False, count=False)
-    page.total = training_service.count_upcoming_sessions(f)
-    counts, mine = training_service.place_counts((s.id for s in page.items), current_user)
-    return render_template("training/sessions.html", form=form, page=page, counts=counts, mine=mine,
-                           places=training_service.known_places())
+    page = _SessionListPage(page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"], max_per_page=None,
+                            error_out=False, filter=f)
+    page.items = _session_cards(page.items)
+    return render_template("training/sessions.html", form=form, page=page, places=training_service.known_places())
 
 
 def _session_form(session=None) -> SessionEditForm:
@@ -228,32 +266,58 @@ def session_cancel(session_id):
 def _lapse_overdue_offers(session) -> None:
     """Looking at a session settles its overdue offers, so nothing waits for the scheduler."""
     if training_service.has_expired_offers(session):
-        db.session.commit()  # end the read; lapsing writes, under the session's lock
-        with immediate_transactions():
-            training_service.lapse_offers(session)
-            db.session.commit()
+        _lapse_offers(session)
+
+
+def _lapse_offers(session) -> None:
+    db.session.commit()  # end the read; lapsing writes, under the session's lock
+    with immediate_transactions():
+        training_service.lapse_offers(session)
+        db.session.commit()
+
+
+class _BookingLine(NamedTuple):
+    """A row of the session page's list of bookings, ready to show."""
+    id: int
+    name: str
+    organisation: str
+    status: str  # "Booked", "Waiting, 2nd in line", ...
+    is_confirmed: bool
+
+
+def _booking_lines(rows) -> list[_BookingLine]:
+    lines, position = [], 0
+    for b in rows:
+        if b.status is BookingStatus.CONFIRMED:
+            status = "Booked"
+        else:
+            position += 1  # offers and waiting both hold a place in the queue
+            status = (f"{ordinal(position)} in line, offered until {format_local(b.offer_expires_at)}"
+                      if b.status is BookingStatus.OFFERED else f"Waiting, {ordinal(position)} in line")
+        lines.append(_BookingLine(b.id, b.name, b.organisation or "", status, b.status is BookingStatus.CONFIRMED))
+    return lines
 
 
 @bp.get("/sessions/<int:session_id>")
 @login_required
 def session_detail(session_id):
-    session = get_session_or_404(session_id)
-    _lapse_overdue_offers(session)
+    page = training_service.session_page(session_id, current_user)
+    if page is None:
+        abort(404)
+    if page.has_expired_offers:  # settled before showing it, so nothing waits for the scheduler
+        _lapse_offers(db.session.get(TrainingSession, session_id))
+        page = training_service.session_page(session_id, current_user)
     staff = is_staff(current_user)
     ctx = {}
     if staff:
-        bookings, late = training_service.bookings_and_late_cancellations(session)
-        booking = next((b for b in bookings if b.user_id == current_user.id), None)  # staff see every booking
-        held = sum(b.status in training_service.HOLDING for b in bookings)  # counted from the list they see
-        waiting = sum(b.status is BookingStatus.WAITLISTED for b in bookings)
-        ctx.update(bookings=bookings, late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
+        bookings, late = training_service.session_booking_rows(session_id)
+        ctx.update(bookings=_booking_lines(bookings), late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
                    cancel_form=SessionCancelForm())
-    else:
-        held, waiting = training_service.place_counts([session.id])[session.id]
-        booking = training_service.active_booking(session, current_user)
-    ctx.update(training_session=session, held=held, waiting=waiting, booking=booking,
-               position=training_service.waitlist_position(booking) if booking else None,
-               button=ButtonForm(), can_register=can_take_register(current_user, session), staff=staff, now=utcnow())
+    s = page.session
+    badge_class, badge = display.places_badge(s.status, s.capacity, page.held, page.waiting)
+    ctx.update(training_session=s, trainer_names=", ".join(t.name for t in page.trainers), badge_class=badge_class, badge=badge,
+               held=page.held, waiting=page.waiting, booking=page.booking, position=page.position,
+               can_register=can_take_register(current_user, page), staff=staff, now=utcnow())
     return render_template("training/session.html", **ctx)
 
 
@@ -405,25 +469,66 @@ def booking_move(booking_id):
     return redirect(url_for("training.session_detail", session_id=target.id))
 
 
+class _MyBooking(NamedTuple):
+    """A booking coming up on My training, ready to show."""
+    id: int
+    session_id: int
+    title: str
+    date: str
+    times: str
+    starts: str  # date and time, for the buttons' hidden text
+    place: str
+    state: str  # "cancelled" (the session), "confirmed", "offered" or "waitlisted"
+    cancel_reason: str | None
+    offered_until: str
+    position: str  # "2nd"
+
+
+class _PastSession(NamedTuple):
+    title: str
+    date: str
+    attendance: str
+
+
+def _my_training_lines(rows) -> tuple[list[_MyBooking], list[_PastSession]]:
+    now, tz = utcnow(), display.local_zone()
+    upcoming, past = [], []
+    for r in rows:  # latest first
+        if r.ends_at > now:
+            if r.status in training_service.ACTIVE:
+                start, end = r.starts_at.astimezone(tz), r.ends_at.astimezone(tz)
+                state = "cancelled" if r.session_status is SessionStatus.CANCELLED else r.status.value
+                upcoming.append((r.starts_at, _MyBooking(
+                    r.id, r.session_id, r.course_title, display.date(start), display.local_time_range(start, end),
+                    display.date_time(start), r.place or "Online", state, r.cancel_reason,
+                    display.date_time(r.offer_expires_at.astimezone(tz)) if state == "offered" else "",
+                    ordinal(r.ahead + 1) if r.ahead is not None else "")))
+        elif r.status is BookingStatus.CONFIRMED:
+            if r.mark is not None and r.finalised_at is not None:
+                attendance = r.mark.label
+            elif r.session_status is SessionStatus.CANCELLED:
+                attendance = "Session cancelled"
+            else:
+                attendance = "Not recorded yet"
+            past.append(_PastSession(r.course_title, display.date(r.starts_at.astimezone(tz)), attendance))
+    upcoming.sort(key=lambda item: item[0])  # soonest first (a stable sort: at the same time, as listed)
+    return [line for _starts, line in upcoming], past
+
+
 @bp.get("/mine")
 @login_required
 def my_training():
-    # The calendar link is made on the first visit. Commit only then, and before loading the
-    # page's data: a commit expires every loaded object, and each booking would be read again.
-    feed = db.session.get(CalendarFeed, current_user.id)  # kept: the session holds loaded rows weakly
-    if feed is None:
+    rows = training_service.my_training(current_user)
+    if rows:  # each row carries the calendar link's token
+        token = rows[0].feed_token
+    else:
+        feed = db.session.get(CalendarFeed, current_user.id)
+        token = feed.token if feed else None
+    if token is None:  # the calendar link is made on the first visit (only then commit: it expires current_user)
         token = training_service.calendar_feed_token(current_user)
         db.session.commit()
-    else:
-        token = feed.token
-    bookings = training_service.my_bookings(current_user)
-    now = utcnow()
-    upcoming = [b for b in bookings if b.is_active and b.session.ends_at > now]
-    upcoming.sort(key=lambda b: b.session.starts_at)
-    past = [b for b in bookings if b.status is BookingStatus.CONFIRMED and b.session.ends_at <= now]
-    positions = training_service.waitlist_positions(upcoming)
-    return render_template("training/mine.html", upcoming=upcoming, past=past, positions=positions,
-                           marks=training_service.my_attendance(current_user), button=ButtonForm(),
+    upcoming, past = _my_training_lines(rows)
+    return render_template("training/mine.html", upcoming=upcoming, past=past,
                            feed_url=external_url("training.calendar_feed", token=token))
 
 
@@ -457,14 +562,41 @@ def my_sessions():
 @bp.get("/sessions/<int:session_id>/register")
 @login_required
 def register(session_id):
-    return _register_page(get_register_session_or_404(session_id, current_user), WalkInForm())
+    return _register_page(session_id, WalkInForm())
 
 
-def _register_page(session, walk_in_form):
-    rows, late = training_service.register_and_late_cancellations(session)
-    return render_template("training/register.html", training_session=session, rows=rows,
-                           statuses=list(AttendanceStatus), late=late, walk_in_form=walk_in_form,
-                           staff=is_staff(current_user))
+_MARKS = [(st.value, st.label) for st in AttendanceStatus]  # the register's buttons and choices
+
+
+def _register_page(session_id, walk_in_form):
+    session = training_service.register_session(session_id)  # as get_register_session_or_404, in columns
+    if session is None:
+        abort(404)
+    if not can_take_register(current_user, session):
+        abort(403)
+    lines, late = training_service.register_lines(session_id)
+    return render_template("training/register.html", training_session=session, rows=[_register_row(r) for r in lines],
+                           marked=sum(r.status is not None for r in lines), statuses=_MARKS, late=late,
+                           walk_in_form=walk_in_form, staff=is_staff(current_user))
+
+
+class _RegisterRow(NamedTuple):
+    """A person on the register, ready to show."""
+    user_id: int
+    name: str
+    organisation: str
+    has_booking: bool
+    attendance_id: int | None
+    status: str | None  # the mark's value ("present"), None if not marked
+    mark: str  # the mark's label ("Present"), or "not marked"
+    corrections: list[tuple[str, str, str, str]]  # (when, from, to, reason)
+
+
+def _register_row(r) -> _RegisterRow:
+    return _RegisterRow(
+        r.user_id, r.name, r.organisation or "", r.has_booking, r.attendance_id,
+        r.status.value if r.status else None, r.status.label if r.status else "not marked",
+        [(format_local(when), old.label, new.label, reason) for when, old, new, reason in r.corrections or ()])
 
 
 def _wants_json() -> bool:
@@ -529,7 +661,7 @@ def register_walk_in(session_id):
             db.session.commit()
             flash(f"{attendance.user.name} is added as a walk-in and marked present.", "success")
             return redirect(url_for("training.register", session_id=session_id))
-    return _register_page(session, form), 400
+    return _register_page(session_id, form), 400
 
 
 @bp.get("/sessions/<int:session_id>/register/print")
@@ -596,13 +728,4 @@ def training_panel():
             "teaching": teaching[:3]}
 
 
-@bp.app_template_filter("time_range")
-def time_range(starts_at, ends_at) -> str:
-    """"6pm to 8:30pm"; across a clock change both ends say which time: "1:30am (BST) to 1:30am (GMT)"."""
-    start, end = training_service.utc_to_local(starts_at), training_service.utc_to_local(ends_at)
-    first, last = format_local(starts_at, "time"), format_local(ends_at, "time")
-    if start.utcoffset() != end.utcoffset():
-        first, last = f"{first} ({start.tzname()})", f"{last} ({end.tzname()})"
-    if start.date() != end.date():
-        last += " on " + format_local(ends_at, "date")
-    return f"{first} to {last}"
+bp.add_app_template_filter(display.time_range, "time_range")
