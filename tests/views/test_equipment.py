@@ -175,6 +175,32 @@ def test_stock_by_holder_pages_through_stores_then_venues_then_kit_bags_by_name(
     assert "page=3" in pages[0] and "page=4" not in pages[0]  # three pages of holders that hold something
 
 
+def test_stock_page_warns_of_each_low_store_and_lists_every_store(client, coordinator):
+    alarm = make_item("Personal alarm", low_stock_level=10, plural="personal alarms")
+    scrunchie = make_item("Scrunchie", low_stock_level=5, plural="scrunchies")
+    make_item("Torch", low_stock_level=100, plural="torches")  # in no store: never low
+    central, north, empty = make_store("Central store"), make_store("North depot <b>"), make_store("Annex")
+    stock(central, alarm, 3)
+    stock(north, alarm, 1)
+    stock(north, scrunchie, 50)  # above its level: not mentioned
+    db.session.commit()
+    sign_in_as(client, coordinator)
+    page = client.get("/equipment/stock").text
+    assert ("<strong>Low stock:</strong>\n    Central store holds 3 personal alarms; "
+            "North depot &lt;b&gt; holds 1 personal alarm.") in page
+    assert "scrunchies" not in page.split("Low stock:")[1].split("</div>")[0]
+    stores = page.split('id="stores-title">Stores</h2>')[1].split("</p>")[0]
+    assert stores == (f'\n  <p><a href="/equipment/holders/{empty.id}">Annex</a>, '
+                      f'<a href="/equipment/holders/{central.id}">Central store</a>, '
+                      f'<a href="/equipment/holders/{north.id}">North depot &lt;b&gt;</a>')
+    cards = re.findall(r'<h2 class="h5 card-title" id="holder-(\d+)"><a href="([^"]+)">([^<]+)</a></h2>\s*'
+                       r'<p class="small text-body-secondary mb-2">([^<]+)</p>', page)
+    assert cards == [(str(central.id), f"/equipment/holders/{central.id}", "Central store", "Store"),
+                     (str(north.id), f"/equipment/holders/{north.id}", "North depot &lt;b&gt;", "Store")]
+    assert "<tr><td>Personal alarm</td><td class=\"text-end fw-semibold\">1</td></tr>" \
+           "<tr><td>Scrunchie</td><td class=\"text-end fw-semibold\">50</td></tr>" in page
+
+
 def test_stocktake_write_off_and_reverse_from_the_pages(client, coordinator, alarm):
     store = make_store("Central store")
     stock(store, alarm, 20)

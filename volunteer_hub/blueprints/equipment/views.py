@@ -148,6 +148,12 @@ def holder_hand_out(holder_id):
 
 
 # --- coordinators: stock ---------------------------------------------------------------------
+def _holder_url_prefix() -> str:
+    """The holder page's address without the id, for pages that link many holders: one url_for
+    per page instead of one per link (each costs about as much as a small query's Python)."""
+    return url_for("equipment.holder", holder_id=0).removesuffix("0")
+
+
 @bp.get("/equipment/stock")
 @role_required(*STAFF)
 def stock():
@@ -158,8 +164,8 @@ def stock():
     else:  # a page of holders at a time: there may be thousands of kit bags
         page, data = svc.stock_by_holder_page(requested_page(),
                                               current_app.config["VH_PAGE_SIZE"])
-    return render_template("equipment/stock.html", by=by, data=data, page=page, low=svc.low_stock_balances(),
-                           stores=svc.list_stores(), store_form=f.StoreForm())
+    return render_template("equipment/stock.html", by=by, data=data, page=page, low=svc.low_stock_summary(),
+                           stores=svc.store_names(), store_form=f.StoreForm(), holder_url=_holder_url_prefix())
 
 
 @bp.post("/equipment/stores")
