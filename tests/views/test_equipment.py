@@ -252,6 +252,23 @@ def test_report_has_a_chart_and_the_same_figures_in_a_table(client, coordinator,
     assert f"month,{month},Personal alarm,6" in csv and "place,High Street,Personal alarm,4" in csv
 
 
+def test_report_escapes_typed_places_and_item_names_in_the_chart_and_the_table(
+        client, coordinator, volunteer):
+    scrunchie = make_item("Scrunchie <i>", plural="scrunchies")
+    bag = svc.kit_bag_for(volunteer)
+    stock(bag, scrunchie, 10)
+    svc.hand_out_stock(bag, {scrunchie: 3}, by=volunteer, place_text="<b>Bar & Grill</b>")
+    db.session.commit()
+    sign_in_as(client, coordinator)
+    page = client.get("/equipment/report").text
+    assert "<b>" not in page and "<i>" not in page
+    assert "&lt;b&gt;Bar &amp; Grill&lt;/b&gt;: 3 (Scrunchie &lt;i&gt; 3). " in page  # the chart's description
+    assert '<text x="172" y="28.0" text-anchor="end">&lt;b&gt;Bar &amp; Grill&lt;/b&gt;</text>' in page
+    assert "<title>Scrunchie &lt;i&gt;: 3</title>" in page
+    assert '<th scope="row">&lt;b&gt;Bar &amp; Grill&lt;/b&gt;</th><td>3</td><td class="fw-semibold">3</td>' in page
+    assert '<th scope="col">Scrunchie &lt;i&gt;</th>' in page
+
+
 def test_report_shows_the_top_places_and_adds_up_the_rest_but_the_csv_has_every_place(
         client, coordinator, alarm, bag_with_alarms, volunteer):
     stock(bag_with_alarms, alarm, 200)

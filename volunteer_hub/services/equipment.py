@@ -533,6 +533,14 @@ def list_items(active_only: bool = True, kind: ItemKind | None = ItemKind.CONSUM
     return list(db.session.scalars(stmt))
 
 
+_ITEM_NAMES = select(Item.id, Item.name).order_by(Item.name)
+
+
+def item_names() -> list:
+    """Every item (retired ones too) as rows of (id, name), by name: for pages that show only names."""
+    return _rows(_ITEM_NAMES).all()
+
+
 def create_place(name: str, kind: PlaceKind) -> Place:
     """Add a street or zone to the list hand-outs are recorded against."""
     name = (name or "").strip()
@@ -791,23 +799,39 @@ def _report_slices(start: dt.date, end: dt.date) -> tuple[Span | None, list[Span
     return (first, last), days
 
 
+@functools.cache
+def _handed_out_statement(day_spans: int, whole_months: bool):
+    """The report's one query for a period of this shape (0-2 spans of days, whole months or not),
+    built once: the dates are bound parameters."""
+    t = HandOutTotal
+    wanted = [and_(t.grain == TotalGrain.DAY, t.period_start >= bindparam(f"day_from_{n}"),
+                   t.period_start <= bindparam(f"day_to_{n}")) for n in range(day_spans)]
+    if whole_months:
+        wanted.append(and_(t.grain == TotalGrain.MONTH, t.period_start >= bindparam("month_from"),
+                           t.period_start <= bindparam("month_to")))
+    place = func.coalesce(Place.name, t.place_text, "Not recorded")
+    return (select(t.period_start, t.item_id, place, t.quantity).outerjoin(Place, Place.id == t.place_id)
+            .where(or_(*wanted), t.quantity > 0))
+
+
 def handed_out(start: dt.date, end: dt.date) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
     """Net hand-outs in the period (those not reversed), from the roll-up, in one query:
     ([(YYYY-MM, item_id, quantity)] by month, [(place, item_id, quantity)] by place), where a
     place is a listed place by its name, a typed place as typed, or "Not recorded"."""
     months, days = _report_slices(start, end)
-    t = HandOutTotal
-    wanted = [and_(t.grain == TotalGrain.DAY, t.period_start >= a, t.period_start <= b) for a, b in days]
+    params = {}
+    for n, (a, b) in enumerate(days):
+        params[f"day_from_{n}"], params[f"day_to_{n}"] = a, b
     if months:
-        wanted.append(and_(t.grain == TotalGrain.MONTH, t.period_start >= months[0], t.period_start <= months[1]))
-    place = func.coalesce(Place.name, t.place_text, "Not recorded")
-    rows = db.session.execute(
-        select(t.period_start, t.item_id, place, t.quantity).outerjoin(Place, Place.id == t.place_id)
-        .where(or_(*wanted), t.quantity > 0))
+        params["month_from"], params["month_to"] = months
     by_month: dict[tuple[str, int], int] = defaultdict(int)
     by_place: dict[tuple[str, int], int] = defaultdict(int)
-    for period_start, item_id, name, quantity in rows:
-        by_month[(f"{period_start:%Y-%m}", item_id)] += quantity
+    month_names: dict[dt.date, str] = {}
+    for period_start, item_id, name, quantity in _rows(_handed_out_statement(len(days), bool(months)), params):
+        month = month_names.get(period_start)
+        if month is None:
+            month = month_names[period_start] = f"{period_start:%Y-%m}"
+        by_month[(month, item_id)] += quantity
         by_place[(name, item_id)] += quantity
     return ([(m, i, q) for (m, i), q in sorted(by_month.items())],
             [(p, i, q) for (p, i), q in sorted(by_place.items())])

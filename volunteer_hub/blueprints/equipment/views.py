@@ -515,9 +515,10 @@ OTHER_PLACES = "All other places"
 
 
 def _report(start, end):
-    items = {i.id: i for i in svc.list_items(active_only=False, kind=None)}
+    items = {row.id: row for row in svc.item_names()}
     by_month, by_place = svc.handed_out(start, end)
     item_ids = sorted({i for _, i, _ in by_month} | {i for _, i, _ in by_place}, key=lambda i: items[i].name)
+    names = [items[i].name for i in item_ids]
     months = svc.months_between(start, end)
     month_table = {(m, i): q for m, i, q in by_month}
     all_place_table = {(p, i): q for p, i, q in by_place}
@@ -530,18 +531,24 @@ def _report(start, end):
     for p, i, q in by_place:
         place_table[(p if p in top else OTHER_PLACES, i)] += q
     places = ranked[:TOP_PLACES] + ([OTHER_PLACES] if len(ranked) > TOP_PLACES else [])
+    # Each section's rows as the page shows them (label, a figure per item, total), worked out
+    # here once rather than looked up cell by cell in the template.
+    month_rows = [(dt.date.fromisoformat(m + "-01").strftime("%b %Y"), [month_table.get((m, i), 0) for i in item_ids])
+                  for m in months]
+    place_rows = [(p, [place_table.get((p, i), 0) for i in item_ids]) for p in places]
     return {
         "items": [items[i] for i in item_ids],
         "months": months,
         "month_table": month_table,
-        "places": places,
-        "place_table": place_table,
         "other_places": max(0, len(ranked) - TOP_PLACES),
         "all_places": sorted(place_totals),
         "all_place_table": all_place_table,
-        "month_chart": bar_chart([(dt.date.fromisoformat(m + "-01").strftime("%b %Y"),
-                                   [month_table.get((m, i), 0) for i in item_ids]) for m in months]),
-        "place_chart": bar_chart([(p, [place_table.get((p, i), 0) for i in item_ids]) for p in places]),
+        "sections": [
+            {"id": "month", "title": "By month", "head": "Month", "chart": bar_chart(month_rows, names),
+             "rows": [(label, values, sum(values)) for label, values in month_rows]},
+            {"id": "place", "title": "By place", "head": "Place", "chart": bar_chart(place_rows, names),
+             "rows": [(label, values, sum(values)) for label, values in place_rows]},
+        ],
     }
 
 
