@@ -102,12 +102,20 @@ def lock_balances(pairs) -> dict[tuple[int, int], StockBalance]:
     if not pairs:
         return {}
     now = utcnow()
-    stmt = _insert(StockBalance).values(
-        [{"item_id": i, "holder_id": h, "quantity": 0, "updated_at": now} for i, h in pairs])
-    stmt = stmt.on_conflict_do_update(index_elements=["item_id", "holder_id"],
-                                      set_={"quantity": StockBalance.quantity}).returning(StockBalance)
-    rows = db.session.scalars(stmt, execution_options={"populate_existing": True})
+    # The documented ORM upsert: one INSERT ... ON CONFLICT ... RETURNING for all the rows (in
+    # this order), its statement built once per dialect.
+    rows = db.session.scalars(
+        _lock_balances_statement(db.session.get_bind().dialect.name),
+        [{"item_id": i, "holder_id": h, "quantity": 0, "updated_at": now} for i, h in pairs],
+        execution_options={"populate_existing": True})
     return {(b.item_id, b.holder_id): b for b in rows}
+
+
+@functools.cache
+def _lock_balances_statement(dialect: str):
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(StockBalance)
+    return stmt.on_conflict_do_update(index_elements=["item_id", "holder_id"],
+                                      set_={"quantity": StockBalance.quantity}).returning(StockBalance)
 
 
 def _line_keys(key: str | None, count: int) -> list[str | None]:
@@ -116,15 +124,18 @@ def _line_keys(key: str | None, count: int) -> list[str | None]:
     return [f"{key}:{n}" for n in range(1, count + 1)]
 
 
+_RECORDED_WITH_KEY = (
+    select(StockMovement)
+    # "<key>:1", "<key>:2"... sort between "<key>:" and "<key>;" (";" follows ":" in ASCII).
+    .where(StockMovement.idempotency_key > bindparam("after"), StockMovement.idempotency_key < bindparam("before"))
+    .order_by(StockMovement.id)
+)
+
+
 def _already_recorded(key: str | None) -> list[StockMovement] | None:
     if not key:
         return None
-    found = list(db.session.scalars(
-        select(StockMovement)
-        # "<key>:1", "<key>:2"... sort between "<key>:" and "<key>;" (";" follows ":" in ASCII).
-        .where(StockMovement.idempotency_key > f"{key}:", StockMovement.idempotency_key < f"{key};")
-        .order_by(StockMovement.id)
-    ))
+    found = list(db.session.scalars(_RECORDED_WITH_KEY, {"after": f"{key}:", "before": f"{key};"}))
     return found or None
 
 
@@ -212,10 +223,12 @@ def _roll_up_hand_outs(kind: MovementKind, movements: list[StockMovement]) -> No
 
 @functools.cache
 def _add_to_totals(dialect: str):
-    """The upsert that adds to a hand-out total, built once per dialect (run with many rows)."""
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(HandOutTotal)
+    """The upsert that adds to a hand-out total, built once per dialect (run with many rows, on the
+    table: a plain executemany, without the ORM's bulk-insert machinery)."""
+    t = HandOutTotal.__table__
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(t)
     return stmt.on_conflict_do_update(index_elements=["grain", "period_start", "item_id", "place_key"],
-                                      set_={"quantity": HandOutTotal.quantity + stmt.excluded.quantity})
+                                      set_={"quantity": t.c.quantity + stmt.excluded.quantity})
 
 
 def add_to_hand_out_totals(deltas: dict[tuple[dt.date, int, int | None, str | None], int]) -> None:
@@ -230,7 +243,7 @@ def add_to_hand_out_totals(deltas: dict[tuple[dt.date, int, int | None, str | No
             rows[(grain.value, start, item_id, place_key(place_id, place_text), place_id, place_text)] += quantity
     added = sorted((k, q) for k, q in rows.items() if q > 0)
     if added:
-        db.session.execute(_add_to_totals(db.session.get_bind().dialect.name), [
+        db.session.connection().execute(_add_to_totals(db.session.get_bind().dialect.name), [
             {"grain": TotalGrain(grain), "period_start": start, "item_id": item_id, "place_key": key,
              "place_id": place_id, "place_text": place_text, "quantity": quantity}
             for (grain, start, item_id, key, place_id, place_text), quantity in added])
@@ -560,6 +573,14 @@ def set_place_active(place: Place, active: bool) -> None:
     db.session.flush()
 
 
+_PLACE_NAMES = select(Place.id, Place.name).where(Place.is_active.is_(True)).order_by(Place.name)
+
+
+def place_names() -> list[tuple[int, str]]:
+    """[(id, name)] of the places on the hand-out list, as list_places() orders them."""
+    return _rows(_PLACE_NAMES).all()
+
+
 def list_places(active_only: bool = True) -> list[Place]:
     stmt = select(Place).order_by(Place.is_active.desc(), Place.name)
     if active_only:
@@ -606,8 +627,11 @@ def issue_stock(from_holder: Holder, item: Item, recipients: list[Holder], quant
 def hand_out_stock(holder: Holder, quantities: dict[Item, int], *, by: User, place: Place | None = None,
                    place_text: str | None = None, occurred_on: dt.date | None = None,
                    time_band: TimeBand | None = None, event_name: str | None = None,
-                   idempotency_key: str | None = None) -> Outcome:
-    """Give stock to the public from a kit bag or venue. Records where and when, never who."""
+                   idempotency_key: str | None = None, place_id: int | None = None) -> Outcome:
+    """Give stock to the public from a kit bag or venue. Records where and when, never who.
+
+    The place is a listed Place, or the id of one (`place_id`, as the form sends it: one of
+    place_names(), so the form need not load places as objects), or typed as `place_text`."""
     if holder.is_store:
         raise ValidationFailed("Hand out from a kit bag or a venue: issue the stock there first.")
     for item, quantity in quantities.items():
@@ -617,14 +641,15 @@ def hand_out_stock(holder: Holder, quantities: dict[Item, int], *, by: User, pla
     if not lines:
         raise ValidationFailed("Add at least one item (use +).", "items")
     place_text = (place_text or "").strip() or None
-    if place is None and not place_text:
+    listed = {"place": place} if place is not None else {"place_id": place_id} if place_id is not None else None
+    if listed is None and not place_text:
         raise ValidationFailed("Choose the place, or type where it was.", "place_id")
     if occurred_on and occurred_on > today():
         raise ValidationFailed("The date cannot be in the future.", "occurred_on")
     for line in lines:
         _consumable(line.item)
     return record_movements(MovementKind.HAND_OUT, lines, by=by, idempotency_key=idempotency_key,
-                            occurred_on=occurred_on, place=place, place_text=place_text if place is None else None,
+                            occurred_on=occurred_on, **(listed or {"place_text": place_text}),
                             time_band=time_band, event_name=(event_name or "").strip() or None)
 
 

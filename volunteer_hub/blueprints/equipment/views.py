@@ -96,8 +96,7 @@ def _hand_out(holder, balances, back_url):
     """The quick hand-out form for a kit bag or a venue (volunteers for their bag, staff for any)."""
     items = [b.item for b in balances if not b.item.is_returnable]
     form = f.hand_out_form(items)
-    places = {p.id: p for p in svc.list_places()}
-    form.place_id.choices = choices([("", "Choose a place")] + [(p.id, p.name) for p in places.values()])
+    form.place_id.choices = choices([("", "Choose a place")] + [(pid, name) for pid, name in svc.place_names()])
     if request.method == "GET":
         form.occurred_on.data = svc.today()
         form.time_band.data = _current_time_band().value
@@ -105,10 +104,9 @@ def _hand_out(holder, balances, back_url):
         form.place_id.data = last_place.id if last_place else None
     if form.validate_on_submit():
         quantities = {item: getattr(form, f"qty_{item.id}").data or 0 for item in items}
-        place = places[form.place_id.data] if form.place_id.data else None  # one of the choices
         try:
-            outcome = svc.hand_out_stock(
-                holder, quantities, by=current_user, place=place, place_text=form.place_text.data,
+            outcome = svc.hand_out_stock(  # place_id is one of the choices
+                holder, quantities, by=current_user, place_id=form.place_id.data or None, place_text=form.place_text.data,
                 occurred_on=form.occurred_on.data, time_band=TimeBand(form.time_band.data),
                 event_name=form.event_name.data, idempotency_key=form.idempotency_key.data)
         except svc.InsufficientStock as error:
