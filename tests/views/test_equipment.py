@@ -175,6 +175,24 @@ def test_stock_by_holder_pages_through_stores_then_venues_then_kit_bags_by_name(
     assert "page=3" in pages[0] and "page=4" not in pages[0]  # three pages of holders that hold something
 
 
+def test_the_dashboard_panel_counts_each_item_and_the_loans(client, volunteer, coordinator, bag_with_alarms):
+    scrunchie = make_item("Anti-spike scrunchie", plural="anti-spike scrunchies")
+    stock(bag_with_alarms, scrunchie, 1)
+    radios = [make_asset() for _ in range(3)]
+    for radio in radios:
+        svc.check_out_asset(radio, volunteer, svc.today(), by=coordinator)
+    svc.check_in_asset(radios[0], by=coordinator)  # back: no longer counted
+    db.session.commit()
+    sign_in_as(client, volunteer)
+    home = client.get("/home").text
+    assert ("<li><strong>1</strong> anti-spike scrunchie</li><li><strong>10</strong> personal alarms</li>"
+            in home)
+    assert "You have 2 items on loan." in home
+    svc.check_in_asset(radios[1], by=coordinator)
+    db.session.commit()
+    assert "You have 1 item on loan." in client.get("/home").text
+
+
 def test_stock_page_warns_of_each_low_store_and_lists_every_store(client, coordinator):
     alarm = make_item("Personal alarm", low_stock_level=10, plural="personal alarms")
     scrunchie = make_item("Scrunchie", low_stock_level=5, plural="scrunchies")

@@ -43,7 +43,7 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
-from volunteer_hub.models.equipment import item_count, place_key
+from volunteer_hub.models.equipment import item_count, item_noun, place_key
 from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.csvfiles import csv_safe
@@ -342,17 +342,46 @@ def find_kit_bag(user: User) -> Holder | None:
     return db.session.scalar(select(Holder).where(Holder.user_id == user.id))
 
 
-def kit_bag_with_balances(user: User) -> tuple[Holder | None, list[StockBalance]]:
+@dataclass(frozen=True, slots=True)
+class Held:
+    """How many of an item a kit bag holds, as its pages and the hand-out form need it (the
+    balance's number without loading the balance row as an object)."""
+
+    item: Item
+    quantity: int
+
+
+_KIT_BAG_WITH_ITEMS = (
+    select(Holder, Item, StockBalance.quantity)
+    .outerjoin(StockBalance, and_(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0))
+    .outerjoin(Item, Item.id == StockBalance.item_id)
+    .where(Holder.user_id == bindparam("user_id")).order_by(Item.name)
+)
+
+
+def kit_bag_with_balances(user: User) -> tuple[Holder | None, list[Held]]:
     """The person's kit bag (None if they have none yet) and what it holds, in one query."""
-    rows = db.session.execute(
-        select(Holder, StockBalance)
-        .outerjoin(StockBalance, and_(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0))
-        .outerjoin(Item, Item.id == StockBalance.item_id)
-        .where(Holder.user_id == user.id).options(joinedload(StockBalance.item)).order_by(Item.name)
-    ).all()
+    rows = db.session.execute(_KIT_BAG_WITH_ITEMS, {"user_id": user.id}).all()
     if not rows:
         return None, []
-    return rows[0][0], [balance for _, balance in rows if balance is not None]
+    return rows[0][0], [Held(item, quantity) for _, item, quantity in rows if item is not None]
+
+
+_KIT_BAG_SUMMARY = (
+    select(Item.name, Item.plural, StockBalance.quantity).join(StockBalance, StockBalance.item_id == Item.id)
+    .join(Holder, Holder.id == StockBalance.holder_id)
+    .where(Holder.user_id == bindparam("user_id"), StockBalance.quantity > 0).order_by(Item.name)
+)
+_OPEN_LOANS = (select(func.count()).select_from(AssetLoan)
+               .where(AssetLoan.user_id == bindparam("user_id"), AssetLoan.returned_at.is_(None)))
+
+
+def kit_bag_summary(user: User) -> tuple[list[tuple[int, str]], int]:
+    """For the dashboard panel, as plain rows: [(quantity, "personal alarms")] in the person's kit
+    bag, in kit_bag_with_balances' order, and how many things they have on loan."""
+    params = {"user_id": user.id}
+    held = [(quantity, item_noun(name, plural, quantity)) for name, plural, quantity in _rows(_KIT_BAG_SUMMARY, params)]
+    return held, _rows(_OPEN_LOANS, params).scalar_one()
 
 
 def create_store(name: str) -> Holder:

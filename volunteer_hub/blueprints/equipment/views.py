@@ -35,9 +35,9 @@ add_dashboard_panel(30, "equipment/_panel.html")
 @bp.app_context_processor
 def _kit_bag_summary():
     def equipment_kit_bag_summary():
-        """For the dashboard panel: what is in my kit bag and what I have on loan."""
-        _bag, balances = svc.kit_bag_with_balances(current_user)
-        return {"balances": balances, "loans": svc.loans_for(current_user)}
+        """For the dashboard panel: what is in my kit bag and how many things I have on loan."""
+        balances, loans = svc.kit_bag_summary(current_user)
+        return {"balances": balances, "loans": loans}
 
     return {"equipment_kit_bag_summary": equipment_kit_bag_summary}
 
