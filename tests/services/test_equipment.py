@@ -120,6 +120,21 @@ def test_hand_out_records_place_and_time_and_no_person(store, alarm, coordinator
     assert not {"recipient", "recipient_name", "name", "email", "phone"} & set(StockMovement.__table__.c.keys())
 
 
+def test_hand_out_at_a_place_given_by_id_as_the_form_sends_it(alarm):
+    vera = make_user()
+    bag = svc.kit_bag_for(vera)
+    stock(bag, alarm, 5)
+    place = make_place("High Street")
+    outcome = svc.hand_out_stock(bag, {alarm: 2}, by=vera, place_id=place.id, place_text="ignored: a place is chosen")
+    db.session.commit()
+    [movement] = outcome.movements
+    assert (movement.place_id, movement.place_text, movement.place_label) == (place.id, None, "High Street")
+    assert svc.handed_out_by_place(svc.today(), svc.today()) == [("High Street", alarm.id, 2)]
+    assert svc.place_names() == [(place.id, "High Street")]
+    svc.set_place_active(place, False)
+    assert svc.place_names() == []
+
+
 def test_hand_out_needs_a_place_and_an_item(alarm):
     vera = make_user()
     bag = svc.kit_bag_for(vera)

@@ -175,6 +175,50 @@ def test_stock_by_holder_pages_through_stores_then_venues_then_kit_bags_by_name(
     assert "page=3" in pages[0] and "page=4" not in pages[0]  # three pages of holders that hold something
 
 
+def test_the_dashboard_panel_counts_each_item_and_the_loans(client, volunteer, coordinator, bag_with_alarms):
+    scrunchie = make_item("Anti-spike scrunchie", plural="anti-spike scrunchies")
+    stock(bag_with_alarms, scrunchie, 1)
+    radios = [make_asset() for _ in range(3)]
+    for radio in radios:
+        svc.check_out_asset(radio, volunteer, svc.today(), by=coordinator)
+    svc.check_in_asset(radios[0], by=coordinator)  # back: no longer counted
+    db.session.commit()
+    sign_in_as(client, volunteer)
+    home = client.get("/home").text
+    assert ("<li><strong>1</strong> anti-spike scrunchie</li><li><strong>10</strong> personal alarms</li>"
+            in home)
+    assert "You have 2 items on loan." in home
+    svc.check_in_asset(radios[1], by=coordinator)
+    db.session.commit()
+    assert "You have 1 item on loan." in client.get("/home").text
+
+
+def test_stock_page_warns_of_each_low_store_and_lists_every_store(client, coordinator):
+    alarm = make_item("Personal alarm", low_stock_level=10, plural="personal alarms")
+    scrunchie = make_item("Scrunchie", low_stock_level=5, plural="scrunchies")
+    make_item("Torch", low_stock_level=100, plural="torches")  # in no store: never low
+    central, north, empty = make_store("Central store"), make_store("North depot <b>"), make_store("Annex")
+    stock(central, alarm, 3)
+    stock(north, alarm, 1)
+    stock(north, scrunchie, 50)  # above its level: not mentioned
+    db.session.commit()
+    sign_in_as(client, coordinator)
+    page = client.get("/equipment/stock").text
+    assert ("<strong>Low stock:</strong>\n    Central store holds 3 personal alarms; "
+            "North depot &lt;b&gt; holds 1 personal alarm.") in page
+    assert "scrunchies" not in page.split("Low stock:")[1].split("</div>")[0]
+    stores = page.split('id="stores-title">Stores</h2>')[1].split("</p>")[0]
+    assert stores == (f'\n  <p><a href="/equipment/holders/{empty.id}">Annex</a>, '
+                      f'<a href="/equipment/holders/{central.id}">Central store</a>, '
+                      f'<a href="/equipment/holders/{north.id}">North depot &lt;b&gt;</a>')
+    cards = re.findall(r'<h2 class="h5 card-title" id="holder-(\d+)"><a href="([^"]+)">([^<]+)</a></h2>\s*'
+                       r'<p class="small text-body-secondary mb-2">([^<]+)</p>', page)
+    assert cards == [(str(central.id), f"/equipment/holders/{central.id}", "Central store", "Store"),
+                     (str(north.id), f"/equipment/holders/{north.id}", "North depot &lt;b&gt;", "Store")]
+    assert "<tr><td>Personal alarm</td><td class=\"text-end fw-semibold\">1</td></tr>" \
+           "<tr><td>Scrunchie</td><td class=\"text-end fw-semibold\">50</td></tr>" in page
+
+
 def test_stocktake_write_off_and_reverse_from_the_pages(client, coordinator, alarm):
     store = make_store("Central store")
     stock(store, alarm, 20)
@@ -224,6 +268,23 @@ def test_report_has_a_chart_and_the_same_figures_in_a_table(client, coordinator,
     month = svc.today().strftime("%Y-%m")
     csv = client.get("/equipment/report.csv").text
     assert f"month,{month},Personal alarm,6" in csv and "place,High Street,Personal alarm,4" in csv
+
+
+def test_report_escapes_typed_places_and_item_names_in_the_chart_and_the_table(
+        client, coordinator, volunteer):
+    scrunchie = make_item("Scrunchie <i>", plural="scrunchies")
+    bag = svc.kit_bag_for(volunteer)
+    stock(bag, scrunchie, 10)
+    svc.hand_out_stock(bag, {scrunchie: 3}, by=volunteer, place_text="<b>Bar & Grill</b>")
+    db.session.commit()
+    sign_in_as(client, coordinator)
+    page = client.get("/equipment/report").text
+    assert "<b>" not in page and "<i>" not in page
+    assert "&lt;b&gt;Bar &amp; Grill&lt;/b&gt;: 3 (Scrunchie &lt;i&gt; 3). " in page  # the chart's description
+    assert '<text x="172" y="28.0" text-anchor="end">&lt;b&gt;Bar &amp; Grill&lt;/b&gt;</text>' in page
+    assert "<title>Scrunchie &lt;i&gt;: 3</title>" in page
+    assert '<th scope="row">&lt;b&gt;Bar &amp; Grill&lt;/b&gt;</th><td>3</td><td class="fw-semibold">3</td>' in page
+    assert '<th scope="col">Scrunchie &lt;i&gt;</th>' in page
 
 
 def test_report_shows_the_top_places_and_adds_up_the_rest_but_the_csv_has_every_place(

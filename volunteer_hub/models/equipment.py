@@ -28,6 +28,16 @@ class ItemKind(enum.Enum):
         return self.value.capitalize()
 
 
+def item_noun(name: str, plural: str, n: int) -> str:
+    """Item.noun from an item's name and plural (for pages that select columns, not items)."""
+    return name.lower() if n == 1 else plural
+
+
+def item_count(name: str, plural: str, n: int) -> str:
+    """Item.count from an item's name and plural."""
+    return f"{n} {item_noun(name, plural, n)}"
+
+
 class Item(db.Model):
     __tablename__ = "equipment_items"
 
@@ -49,11 +59,11 @@ class Item(db.Model):
 
     def noun(self, n: int) -> str:
         """"personal alarm" for 1, "personal alarms" for any other number."""
-        return self.name.lower() if n == 1 else self.plural
+        return item_noun(self.name, self.plural, n)
 
     def count(self, n: int) -> str:
         """"1 personal alarm", "3 personal alarms"."""
-        return f"{n} {self.noun(n)}"
+        return item_count(self.name, self.plural, n)
 
     def __repr__(self) -> str:
         return f"<Item {self.id} {self.name!r}>"

@@ -43,7 +43,7 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
-from volunteer_hub.models.equipment import place_key
+from volunteer_hub.models.equipment import item_count, item_noun, place_key
 from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.csvfiles import csv_safe
@@ -79,6 +79,13 @@ def today() -> dt.date:
     return dt.datetime.now(ZoneInfo(current_app.config["VH_TIMEZONE"])).date()
 
 
+def _rows(stmt, params=None):
+    """Run a read-only statement of plain columns on the session's connection: the same
+    transaction, without the ORM's per-statement work (about half the cost of session.execute
+    for a small query), for pages that show names and numbers rather than objects."""
+    return db.session.connection().execute(stmt, params)
+
+
 def _insert(model):
     dialect = db.session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
@@ -95,12 +102,20 @@ def lock_balances(pairs) -> dict[tuple[int, int], StockBalance]:
     if not pairs:
         return {}
     now = utcnow()
-    stmt = _insert(StockBalance).values(
-        [{"item_id": i, "holder_id": h, "quantity": 0, "updated_at": now} for i, h in pairs])
-    stmt = stmt.on_conflict_do_update(index_elements=["item_id", "holder_id"],
-                                      set_={"quantity": StockBalance.quantity}).returning(StockBalance)
-    rows = db.session.scalars(stmt, execution_options={"populate_existing": True})
+    # The documented ORM upsert: one INSERT ... ON CONFLICT ... RETURNING for all the rows (in
+    # this order), its statement built once per dialect.
+    rows = db.session.scalars(
+        _lock_balances_statement(db.session.get_bind().dialect.name),
+        [{"item_id": i, "holder_id": h, "quantity": 0, "updated_at": now} for i, h in pairs],
+        execution_options={"populate_existing": True})
     return {(b.item_id, b.holder_id): b for b in rows}
+
+
+@functools.cache
+def _lock_balances_statement(dialect: str):
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(StockBalance)
+    return stmt.on_conflict_do_update(index_elements=["item_id", "holder_id"],
+                                      set_={"quantity": StockBalance.quantity}).returning(StockBalance)
 
 
 def _line_keys(key: str | None, count: int) -> list[str | None]:
@@ -109,15 +124,18 @@ def _line_keys(key: str | None, count: int) -> list[str | None]:
     return [f"{key}:{n}" for n in range(1, count + 1)]
 
 
+_RECORDED_WITH_KEY = (
+    select(StockMovement)
+    # "<key>:1", "<key>:2"... sort between "<key>:" and "<key>;" (";" follows ":" in ASCII).
+    .where(StockMovement.idempotency_key > bindparam("after"), StockMovement.idempotency_key < bindparam("before"))
+    .order_by(StockMovement.id)
+)
+
+
 def _already_recorded(key: str | None) -> list[StockMovement] | None:
     if not key:
         return None
-    found = list(db.session.scalars(
-        select(StockMovement)
-        # "<key>:1", "<key>:2"... sort between "<key>:" and "<key>;" (";" follows ":" in ASCII).
-        .where(StockMovement.idempotency_key > f"{key}:", StockMovement.idempotency_key < f"{key};")
-        .order_by(StockMovement.id)
-    ))
+    found = list(db.session.scalars(_RECORDED_WITH_KEY, {"after": f"{key}:", "before": f"{key};"}))
     return found or None
 
 
@@ -205,10 +223,12 @@ def _roll_up_hand_outs(kind: MovementKind, movements: list[StockMovement]) -> No
 
 @functools.cache
 def _add_to_totals(dialect: str):
-    """The upsert that adds to a hand-out total, built once per dialect (run with many rows)."""
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(HandOutTotal)
+    """The upsert that adds to a hand-out total, built once per dialect (run with many rows, on the
+    table: a plain executemany, without the ORM's bulk-insert machinery)."""
+    t = HandOutTotal.__table__
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(t)
     return stmt.on_conflict_do_update(index_elements=["grain", "period_start", "item_id", "place_key"],
-                                      set_={"quantity": HandOutTotal.quantity + stmt.excluded.quantity})
+                                      set_={"quantity": t.c.quantity + stmt.excluded.quantity})
 
 
 def add_to_hand_out_totals(deltas: dict[tuple[dt.date, int, int | None, str | None], int]) -> None:
@@ -223,7 +243,7 @@ def add_to_hand_out_totals(deltas: dict[tuple[dt.date, int, int | None, str | No
             rows[(grain.value, start, item_id, place_key(place_id, place_text), place_id, place_text)] += quantity
     added = sorted((k, q) for k, q in rows.items() if q > 0)
     if added:
-        db.session.execute(_add_to_totals(db.session.get_bind().dialect.name), [
+        db.session.connection().execute(_add_to_totals(db.session.get_bind().dialect.name), [
             {"grain": TotalGrain(grain), "period_start": start, "item_id": item_id, "place_key": key,
              "place_id": place_id, "place_text": place_text, "quantity": quantity}
             for (grain, start, item_id, key, place_id, place_text), quantity in added])
@@ -273,16 +293,34 @@ def _check_low_stock(lines: list[Line], balances: dict[tuple[int, int], StockBal
                 alert.cleared_at = utcnow()
 
 
+def _is_low_stock():
+    return (Holder.kind == HolderKind.STORE, Item.is_active.is_(True), Item.kind == ItemKind.CONSUMABLE,
+            StockBalance.quantity <= Item.low_stock_level)
+
+
 def low_stock_balances() -> list[StockBalance]:
     """Store balances at or below their item's low-stock level (active items)."""
     stmt = (
         select(StockBalance).join(StockBalance.item).join(StockBalance.holder)
-        .where(Holder.kind == HolderKind.STORE, Item.is_active.is_(True),
-               Item.kind == ItemKind.CONSUMABLE, StockBalance.quantity <= Item.low_stock_level)
+        .where(*_is_low_stock())
         .options(joinedload(StockBalance.item), joinedload(StockBalance.holder))
         .order_by(Item.name, Holder.name)
     )
     return list(db.session.scalars(stmt))
+
+
+@functools.cache
+def _low_stock_summary_statement():
+    return (select(Holder.name, Item.name, Item.plural, StockBalance.quantity)
+            .join(Item, Item.id == StockBalance.item_id).join(Holder, Holder.id == StockBalance.holder_id)
+            .where(*_is_low_stock()).order_by(Item.name, Holder.name))
+
+
+def low_stock_summary() -> list[str]:
+    """low_stock_balances() as the stock page says them: "Central store holds 3 personal alarms"
+    (columns, not entities: the page shows only these words)."""
+    return [f"{store or 'Store'} holds {item_count(name, plural, quantity)}"
+            for store, name, plural, quantity in _rows(_low_stock_summary_statement())]
 
 
 # --- holders ----------------------------------------------------------------------------------
@@ -304,17 +342,46 @@ def find_kit_bag(user: User) -> Holder | None:
     return db.session.scalar(select(Holder).where(Holder.user_id == user.id))
 
 
-def kit_bag_with_balances(user: User) -> tuple[Holder | None, list[StockBalance]]:
+@dataclass(frozen=True, slots=True)
+class Held:
+    """How many of an item a kit bag holds, as its pages and the hand-out form need it (the
+    balance's number without loading the balance row as an object)."""
+
+    item: Item
+    quantity: int
+
+
+_KIT_BAG_WITH_ITEMS = (
+    select(Holder, Item, StockBalance.quantity)
+    .outerjoin(StockBalance, and_(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0))
+    .outerjoin(Item, Item.id == StockBalance.item_id)
+    .where(Holder.user_id == bindparam("user_id")).order_by(Item.name)
+)
+
+
+def kit_bag_with_balances(user: User) -> tuple[Holder | None, list[Held]]:
     """The person's kit bag (None if they have none yet) and what it holds, in one query."""
-    rows = db.session.execute(
-        select(Holder, StockBalance)
-        .outerjoin(StockBalance, and_(StockBalance.holder_id == Holder.id, StockBalance.quantity > 0))
-        .outerjoin(Item, Item.id == StockBalance.item_id)
-        .where(Holder.user_id == user.id).options(joinedload(StockBalance.item)).order_by(Item.name)
-    ).all()
+    rows = db.session.execute(_KIT_BAG_WITH_ITEMS, {"user_id": user.id}).all()
     if not rows:
         return None, []
-    return rows[0][0], [balance for _, balance in rows if balance is not None]
+    return rows[0][0], [Held(item, quantity) for _, item, quantity in rows if item is not None]
+
+
+_KIT_BAG_SUMMARY = (
+    select(Item.name, Item.plural, StockBalance.quantity).join(StockBalance, StockBalance.item_id == Item.id)
+    .join(Holder, Holder.id == StockBalance.holder_id)
+    .where(Holder.user_id == bindparam("user_id"), StockBalance.quantity > 0).order_by(Item.name)
+)
+_OPEN_LOANS = (select(func.count()).select_from(AssetLoan)
+               .where(AssetLoan.user_id == bindparam("user_id"), AssetLoan.returned_at.is_(None)))
+
+
+def kit_bag_summary(user: User) -> tuple[list[tuple[int, str]], int]:
+    """For the dashboard panel, as plain rows: [(quantity, "personal alarms")] in the person's kit
+    bag, in kit_bag_with_balances' order, and how many things they have on loan."""
+    params = {"user_id": user.id}
+    held = [(quantity, item_noun(name, plural, quantity)) for name, plural, quantity in _rows(_KIT_BAG_SUMMARY, params)]
+    return held, _rows(_OPEN_LOANS, params).scalar_one()
 
 
 def create_store(name: str) -> Holder:
@@ -332,6 +399,14 @@ def create_store(name: str) -> Holder:
 
 def list_stores() -> list[Holder]:
     return list(db.session.scalars(select(Holder).where(Holder.kind == HolderKind.STORE).order_by(Holder.name)))
+
+
+_STORE_NAMES = select(Holder.id, Holder.name).where(Holder.kind == HolderKind.STORE).order_by(Holder.name)
+
+
+def store_names() -> list[tuple[int, str]]:
+    """[(id, name)] of every store, as list_stores() orders them."""
+    return _rows(_STORE_NAMES).all()
 
 
 def holders_with_owner():
@@ -356,59 +431,73 @@ class _HolderPage(Pagination):
         return self._query_args["total"]
 
 
+@dataclass(frozen=True, slots=True)
+class HolderStock:
+    """One holder on the stock page: its id, name and kind as shown, and [(item name, quantity)]."""
+
+    id: int
+    display_name: str
+    kind_label: str
+    balances: list[tuple[str, int]]
+
+
+_KIND_LABELS = {kind: kind.label for kind in HolderKind}
+
+
 @functools.cache
 def _holder_page_statements():
     """The stock page's statements, built once (building them is a good part of the page's time);
-    offset and limit are bound parameters."""
+    offset and limit are bound parameters. Columns, not entities: the page only shows names and
+    numbers, and loading rows as ORM objects costs several times more."""
     org, owner = aliased(Organisation), aliased(User)
     held = Holder.items_held > 0
-    holder_columns = load_only(Holder.kind, Holder.name, Holder.user_id, Holder.organisation_id)
     counts = select(Holder.kind, func.count()).where(held).group_by(Holder.kind)
     not_bags = (
-        select(Holder).outerjoin(org, org.id == Holder.organisation_id)
+        select(Holder.id, Holder.kind, Holder.name, org.name).outerjoin(org, org.id == Holder.organisation_id)
         .where(Holder.kind != HolderKind.KIT_BAG, held)
-        .options(holder_columns, contains_eager(Holder.organisation.of_type(org)).load_only(org.name))
         .order_by(case({HolderKind.STORE.value: 0}, value=Holder.kind, else_=1),
                   func.lower(func.coalesce(Holder.name, org.name)), Holder.id)
         .offset(bindparam("first")).limit(bindparam("count"))
     )
     bags = (
-        select(Holder).join(owner, owner.id == Holder.user_id)
+        select(Holder.id, owner.name).join(owner, owner.id == Holder.user_id)
         .where(Holder.kind == HolderKind.KIT_BAG, held)
-        .options(holder_columns,
-                 contains_eager(Holder.user.of_type(owner)).load_only(owner.name).lazyload(owner.role_rows))
         .order_by(func.lower(owner.name), Holder.id)
         .offset(bindparam("first")).limit(bindparam("count"))
     )
     balances = (
-        select(StockBalance).join(StockBalance.item)
+        select(StockBalance.holder_id, Item.name, StockBalance.quantity).join(Item, Item.id == StockBalance.item_id)
         .where(StockBalance.holder_id.in_(bindparam("ids", expanding=True)), StockBalance.quantity > 0)
-        .options(load_only(StockBalance.holder_id, StockBalance.item_id, StockBalance.quantity),
-                 joinedload(StockBalance.item).load_only(Item.name, Item.plural))
         .order_by(StockBalance.holder_id, Item.name)
     )
     return counts, not_bags, bags, balances
 
 
-def stock_by_holder_page(page: int, per_page: int):
-    """One page of stock_by_holder(), in the same order: (pagination of holders, [(holder, balances)]).
+def stock_by_holder_page(page: int, per_page: int) -> tuple[Pagination, list[HolderStock]]:
+    """One page of stock_by_holder(), in the same order: (pagination of holders, [HolderStock]).
 
     Four queries whatever the number of holders: how many hold something of each kind (from
     Holder.items_held), the page's stores and venues (a few hundred at most, sorted), its kit bags
     (in the order of the index on the person's lower-case name) and what they all hold."""
     counts_stmt, not_bags_stmt, bags_stmt, balances_stmt = _holder_page_statements()
-    counts = dict(db.session.execute(counts_stmt).all())
+    counts = dict(_rows(counts_stmt).all())
     first = (page - 1) * per_page
     not_bags = counts.get(HolderKind.STORE, 0) + counts.get(HolderKind.ORGANISATION, 0)
-    holders = list(db.session.scalars(not_bags_stmt, {"first": min(first, not_bags),
-                                                      "count": max(0, min(per_page, not_bags - first))}))
-    holders += db.session.scalars(bags_stmt, {"first": max(0, first - not_bags), "count": per_page - len(holders)})
-    grouped: dict[int, list[StockBalance]] = {h.id: [] for h in holders}
-    for balance in db.session.scalars(balances_stmt, {"ids": list(grouped)}):
-        grouped[balance.holder_id].append(balance)
-    pagination = _HolderPage(page=page, per_page=per_page, max_per_page=None, error_out=False, items=holders,
+    store, store_label, org_label = HolderKind.STORE, _KIND_LABELS[HolderKind.STORE], _KIND_LABELS[HolderKind.ORGANISATION]
+    # Named as Holder.display_name names them.
+    holders = [(id_, name or "Store", store_label) if kind is store else (id_, org_name or "Organisation", org_label)
+               for id_, kind, name, org_name in _rows(
+                   not_bags_stmt, {"first": min(first, not_bags), "count": max(0, min(per_page, not_bags - first))})]
+    bag_label = _KIND_LABELS[HolderKind.KIT_BAG]
+    holders += [(id_, f"{name}'s kit bag", bag_label) for id_, name in _rows(
+        bags_stmt, {"first": max(0, first - not_bags), "count": per_page - len(holders)})]
+    grouped: dict[int, list[tuple[str, int]]] = {h[0]: [] for h in holders}
+    for holder_id, item_name, quantity in _rows(balances_stmt, {"ids": list(grouped)}):
+        grouped[holder_id].append((item_name, quantity))
+    rows = [HolderStock(id_, name, label, grouped[id_]) for id_, name, label in holders]
+    pagination = _HolderPage(page=page, per_page=per_page, max_per_page=None, error_out=False, items=rows,
                              total=sum(counts.values()))
-    return pagination, [(h, grouped[h.id]) for h in holders]
+    return pagination, rows
 
 
 def stock_by_holder() -> list[tuple[Holder, list[StockBalance]]]:
@@ -486,6 +575,14 @@ def list_items(active_only: bool = True, kind: ItemKind | None = ItemKind.CONSUM
     return list(db.session.scalars(stmt))
 
 
+_ITEM_NAMES = select(Item.id, Item.name).order_by(Item.name)
+
+
+def item_names() -> list:
+    """Every item (retired ones too) as rows of (id, name), by name: for pages that show only names."""
+    return _rows(_ITEM_NAMES).all()
+
+
 def create_place(name: str, kind: PlaceKind) -> Place:
     """Add a street or zone to the list hand-outs are recorded against."""
     name = (name or "").strip()
@@ -503,6 +600,14 @@ def set_place_active(place: Place, active: bool) -> None:
     """Retire a place from the hand-out form (its history stays), or bring it back."""
     place.is_active = active
     db.session.flush()
+
+
+_PLACE_NAMES = select(Place.id, Place.name).where(Place.is_active.is_(True)).order_by(Place.name)
+
+
+def place_names() -> list[tuple[int, str]]:
+    """[(id, name)] of the places on the hand-out list, as list_places() orders them."""
+    return _rows(_PLACE_NAMES).all()
 
 
 def list_places(active_only: bool = True) -> list[Place]:
@@ -551,8 +656,11 @@ def issue_stock(from_holder: Holder, item: Item, recipients: list[Holder], quant
 def hand_out_stock(holder: Holder, quantities: dict[Item, int], *, by: User, place: Place | None = None,
                    place_text: str | None = None, occurred_on: dt.date | None = None,
                    time_band: TimeBand | None = None, event_name: str | None = None,
-                   idempotency_key: str | None = None) -> Outcome:
-    """Give stock to the public from a kit bag or venue. Records where and when, never who."""
+                   idempotency_key: str | None = None, place_id: int | None = None) -> Outcome:
+    """Give stock to the public from a kit bag or venue. Records where and when, never who.
+
+    The place is a listed Place, or the id of one (`place_id`, as the form sends it: one of
+    place_names(), so the form need not load places as objects), or typed as `place_text`."""
     if holder.is_store:
         raise ValidationFailed("Hand out from a kit bag or a venue: issue the stock there first.")
     for item, quantity in quantities.items():
@@ -562,14 +670,15 @@ def hand_out_stock(holder: Holder, quantities: dict[Item, int], *, by: User, pla
     if not lines:
         raise ValidationFailed("Add at least one item (use +).", "items")
     place_text = (place_text or "").strip() or None
-    if place is None and not place_text:
+    listed = {"place": place} if place is not None else {"place_id": place_id} if place_id is not None else None
+    if listed is None and not place_text:
         raise ValidationFailed("Choose the place, or type where it was.", "place_id")
     if occurred_on and occurred_on > today():
         raise ValidationFailed("The date cannot be in the future.", "occurred_on")
     for line in lines:
         _consumable(line.item)
     return record_movements(MovementKind.HAND_OUT, lines, by=by, idempotency_key=idempotency_key,
-                            occurred_on=occurred_on, place=place, place_text=place_text if place is None else None,
+                            occurred_on=occurred_on, **(listed or {"place_text": place_text}),
                             time_band=time_band, event_name=(event_name or "").strip() or None)
 
 
@@ -744,23 +853,39 @@ def _report_slices(start: dt.date, end: dt.date) -> tuple[Span | None, list[Span
     return (first, last), days
 
 
+@functools.cache
+def _handed_out_statement(day_spans: int, whole_months: bool):
+    """The report's one query for a period of this shape (0-2 spans of days, whole months or not),
+    built once: the dates are bound parameters."""
+    t = HandOutTotal
+    wanted = [and_(t.grain == TotalGrain.DAY, t.period_start >= bindparam(f"day_from_{n}"),
+                   t.period_start <= bindparam(f"day_to_{n}")) for n in range(day_spans)]
+    if whole_months:
+        wanted.append(and_(t.grain == TotalGrain.MONTH, t.period_start >= bindparam("month_from"),
+                           t.period_start <= bindparam("month_to")))
+    place = func.coalesce(Place.name, t.place_text, "Not recorded")
+    return (select(t.period_start, t.item_id, place, t.quantity).outerjoin(Place, Place.id == t.place_id)
+            .where(or_(*wanted), t.quantity > 0))
+
+
 def handed_out(start: dt.date, end: dt.date) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
     """Net hand-outs in the period (those not reversed), from the roll-up, in one query:
     ([(YYYY-MM, item_id, quantity)] by month, [(place, item_id, quantity)] by place), where a
     place is a listed place by its name, a typed place as typed, or "Not recorded"."""
     months, days = _report_slices(start, end)
-    t = HandOutTotal
-    wanted = [and_(t.grain == TotalGrain.DAY, t.period_start >= a, t.period_start <= b) for a, b in days]
+    params = {}
+    for n, (a, b) in enumerate(days):
+        params[f"day_from_{n}"], params[f"day_to_{n}"] = a, b
     if months:
-        wanted.append(and_(t.grain == TotalGrain.MONTH, t.period_start >= months[0], t.period_start <= months[1]))
-    place = func.coalesce(Place.name, t.place_text, "Not recorded")
-    rows = db.session.execute(
-        select(t.period_start, t.item_id, place, t.quantity).outerjoin(Place, Place.id == t.place_id)
-        .where(or_(*wanted), t.quantity > 0))
+        params["month_from"], params["month_to"] = months
     by_month: dict[tuple[str, int], int] = defaultdict(int)
     by_place: dict[tuple[str, int], int] = defaultdict(int)
-    for period_start, item_id, name, quantity in rows:
-        by_month[(f"{period_start:%Y-%m}", item_id)] += quantity
+    month_names: dict[dt.date, str] = {}
+    for period_start, item_id, name, quantity in _rows(_handed_out_statement(len(days), bool(months)), params):
+        month = month_names.get(period_start)
+        if month is None:
+            month = month_names[period_start] = f"{period_start:%Y-%m}"
+        by_month[(month, item_id)] += quantity
         by_place[(name, item_id)] += quantity
     return ([(m, i, q) for (m, i), q in sorted(by_month.items())],
             [(p, i, q) for (p, i), q in sorted(by_place.items())])

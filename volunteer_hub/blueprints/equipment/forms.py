@@ -1,3 +1,4 @@
+import functools
 import uuid
 
 from flask_wtf import FlaskForm
@@ -56,12 +57,19 @@ class HandOutBase(OnceForm):
                              description="For example, Walk and Talk night.")
 
 
+@functools.lru_cache(maxsize=128)
+def _hand_out_form_class(items: tuple[tuple[int, str], ...]) -> type[HandOutBase]:
+    """The form class for these (item id, item name) pairs, made once: a new class per request
+    cost WTForms its field set-up every time (the form is sent many times a night)."""
+    attrs = {f"qty_{item_id}": IntegerField(name, default=0, validators=[Optional(), AT_MOST],
+                                            render_kw={"inputmode": "numeric", "min": "0"})
+             for item_id, name in items}
+    return type("HandOutForm", (HandOutBase,), attrs)
+
+
 def hand_out_form(items, **kwargs) -> HandOutBase:
     """The hand-out form with one quantity per item the holder has."""
-    attrs = {f"qty_{item.id}": IntegerField(item.name, default=0, validators=[Optional(), AT_MOST],
-                                            render_kw={"inputmode": "numeric", "min": "0"})
-             for item in items}
-    return type("HandOutForm", (HandOutBase,), attrs)(**kwargs)
+    return _hand_out_form_class(tuple((item.id, item.name) for item in items))(**kwargs)
 
 
 class StocktakeBase(OnceForm):

@@ -35,9 +35,9 @@ add_dashboard_panel(30, "equipment/_panel.html")
 @bp.app_context_processor
 def _kit_bag_summary():
     def equipment_kit_bag_summary():
-        """For the dashboard panel: what is in my kit bag and what I have on loan."""
-        _bag, balances = svc.kit_bag_with_balances(current_user)
-        return {"balances": balances, "loans": svc.loans_for(current_user)}
+        """For the dashboard panel: what is in my kit bag and how many things I have on loan."""
+        balances, loans = svc.kit_bag_summary(current_user)
+        return {"balances": balances, "loans": loans}
 
     return {"equipment_kit_bag_summary": equipment_kit_bag_summary}
 
@@ -96,8 +96,7 @@ def _hand_out(holder, balances, back_url):
     """The quick hand-out form for a kit bag or a venue (volunteers for their bag, staff for any)."""
     items = [b.item for b in balances if not b.item.is_returnable]
     form = f.hand_out_form(items)
-    places = {p.id: p for p in svc.list_places()}
-    form.place_id.choices = choices([("", "Choose a place")] + [(p.id, p.name) for p in places.values()])
+    form.place_id.choices = choices([("", "Choose a place")] + [(pid, name) for pid, name in svc.place_names()])
     if request.method == "GET":
         form.occurred_on.data = svc.today()
         form.time_band.data = _current_time_band().value
@@ -105,10 +104,9 @@ def _hand_out(holder, balances, back_url):
         form.place_id.data = last_place.id if last_place else None
     if form.validate_on_submit():
         quantities = {item: getattr(form, f"qty_{item.id}").data or 0 for item in items}
-        place = places[form.place_id.data] if form.place_id.data else None  # one of the choices
         try:
-            outcome = svc.hand_out_stock(
-                holder, quantities, by=current_user, place=place, place_text=form.place_text.data,
+            outcome = svc.hand_out_stock(  # place_id is one of the choices
+                holder, quantities, by=current_user, place_id=form.place_id.data or None, place_text=form.place_text.data,
                 occurred_on=form.occurred_on.data, time_band=TimeBand(form.time_band.data),
                 event_name=form.event_name.data, idempotency_key=form.idempotency_key.data)
         except svc.InsufficientStock as error:
@@ -148,6 +146,12 @@ def holder_hand_out(holder_id):
 
 
 # --- coordinators: stock ---------------------------------------------------------------------
+def _holder_url_prefix() -> str:
+    """The holder page's address without the id, for pages that link many holders: one url_for
+    per page instead of one per link (each costs about as much as a small query's Python)."""
+    return url_for("equipment.holder", holder_id=0).removesuffix("0")
+
+
 @bp.get("/equipment/stock")
 @role_required(*STAFF)
 def stock():
@@ -158,8 +162,8 @@ def stock():
     else:  # a page of holders at a time: there may be thousands of kit bags
         page, data = svc.stock_by_holder_page(requested_page(),
                                               current_app.config["VH_PAGE_SIZE"])
-    return render_template("equipment/stock.html", by=by, data=data, page=page, low=svc.low_stock_balances(),
-                           stores=svc.list_stores(), store_form=f.StoreForm())
+    return render_template("equipment/stock.html", by=by, data=data, page=page, low=svc.low_stock_summary(),
+                           stores=svc.store_names(), store_form=f.StoreForm(), holder_url=_holder_url_prefix())
 
 
 @bp.post("/equipment/stores")
@@ -509,9 +513,10 @@ OTHER_PLACES = "All other places"
 
 
 def _report(start, end):
-    items = {i.id: i for i in svc.list_items(active_only=False, kind=None)}
+    items = {row.id: row for row in svc.item_names()}
     by_month, by_place = svc.handed_out(start, end)
     item_ids = sorted({i for _, i, _ in by_month} | {i for _, i, _ in by_place}, key=lambda i: items[i].name)
+    names = [items[i].name for i in item_ids]
     months = svc.months_between(start, end)
     month_table = {(m, i): q for m, i, q in by_month}
     all_place_table = {(p, i): q for p, i, q in by_place}
@@ -524,18 +529,24 @@ def _report(start, end):
     for p, i, q in by_place:
         place_table[(p if p in top else OTHER_PLACES, i)] += q
     places = ranked[:TOP_PLACES] + ([OTHER_PLACES] if len(ranked) > TOP_PLACES else [])
+    # Each section's rows as the page shows them (label, a figure per item, total), worked out
+    # here once rather than looked up cell by cell in the template.
+    month_rows = [(dt.date.fromisoformat(m + "-01").strftime("%b %Y"), [month_table.get((m, i), 0) for i in item_ids])
+                  for m in months]
+    place_rows = [(p, [place_table.get((p, i), 0) for i in item_ids]) for p in places]
     return {
         "items": [items[i] for i in item_ids],
         "months": months,
         "month_table": month_table,
-        "places": places,
-        "place_table": place_table,
         "other_places": max(0, len(ranked) - TOP_PLACES),
         "all_places": sorted(place_totals),
         "all_place_table": all_place_table,
-        "month_chart": bar_chart([(dt.date.fromisoformat(m + "-01").strftime("%b %Y"),
-                                   [month_table.get((m, i), 0) for i in item_ids]) for m in months]),
-        "place_chart": bar_chart([(p, [place_table.get((p, i), 0) for i in item_ids]) for p in places]),
+        "sections": [
+            {"id": "month", "title": "By month", "head": "Month", "chart": bar_chart(month_rows, names),
+             "rows": [(label, values, sum(values)) for label, values in month_rows]},
+            {"id": "place", "title": "By place", "head": "Place", "chart": bar_chart(place_rows, names),
+             "rows": [(label, values, sum(values)) for label, values in place_rows]},
+        ],
     }
 
 
