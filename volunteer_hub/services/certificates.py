@@ -13,10 +13,25 @@ import datetime as dt
 import functools
 import secrets
 from dataclasses import dataclass, field
+from math import ceil
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Date, and_, bindparam, case, exists, func, literal, or_, select, type_coerce, union
+from sqlalchemy import (
+    Date,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union,
+)
 from sqlalchemy.orm import aliased, joinedload
 
 from volunteer_hub.csvfiles import csv_safe
@@ -37,7 +52,7 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
-from volunteer_hub.pagination import CappedPage, paginate_capped
+from volunteer_hub.pagination import CappedPage
 from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.urls import external_url
@@ -373,12 +388,18 @@ def _required_pairs(user_ids: list[int] | None = None):
 def _has_requirement():
     """SQL condition on User: someone must hold at least one course (the same people as in
     _required_pairs, without building the pairs: cheap enough to test row by row)."""
-    # Correlated EXISTS, not IN: with IN, SQLite reads every such person and sorts them all by
-    # name; with EXISTS it walks the name index and stops at the end of the page.
+    # Tested row by row, not one IN over all the pairs: with IN, SQLite reads every such person
+    # and sorts them all by name; this way it walks the name index and stops at the end of the
+    # page. The organisations of required kinds and the required roles are short lists, read
+    # once; each person then costs one index look-up (a correlated join per person, and an index
+    # SQLite built on every run, made the count three times dearer).
     return or_(
-        exists().where(Organisation.id == User.organisation_id,
-                       ComplianceRequirement.organisation_kind == Organisation.kind),
-        exists().where(UserRole.user_id == User.id, ComplianceRequirement.role == UserRole.role),
+        User.organisation_id.in_(
+            select(Organisation.id)
+            .join(ComplianceRequirement, ComplianceRequirement.organisation_kind == Organisation.kind)),
+        exists().where(UserRole.user_id == User.id,
+                       UserRole.role.in_(select(ComplianceRequirement.role)
+                                         .where(ComplianceRequirement.role.is_not(None)))),
     )
 
 
@@ -428,26 +449,37 @@ class ComplianceFilter:
     status: str = ""
 
 
-@dataclass
-class Cell:
+def cell_label(status: str | None, expires_on: dt.date | None) -> str:
+    """A cell's text, the same on the page and in the CSV."""
+    if status is None:
+        return "Not required"
+    if status == "missing":
+        return "Missing"
+    if expires_on is None or expires_on == NEVER:
+        return "Valid, no expiry"
+    verb = "Expired" if status == "expired" else "Expires"
+    return f"{verb} {expires_on.strftime('%-d %b %Y')}"
+
+
+class Cell(NamedTuple):
+    """One (person, course) of the matrix, its text worked out once. A tuple, so the page's
+    template unpacks it in its loop instead of looking up each attribute."""
     status: str | None  # None: not required for this person
     expires_on: dt.date | None = None
+    label: str = "Not required"
+    course_title: str = ""  # the column's heading (each cell repeats it for the phone layout)
 
-    @property
-    def label(self) -> str:
-        if self.status is None:
-            return "Not required"
-        if self.status == "missing":
-            return "Missing"
-        if self.expires_on is None or self.expires_on == NEVER:
-            return "Valid, no expiry"
-        verb = "Expired" if self.status == "expired" else "Expires"
-        return f"{verb} {self.expires_on.strftime('%-d %b %Y')}"
+
+class PersonSummary(NamedTuple):
+    """A person as a matrix page shows them: the line under the name is organisation · roles."""
+    id: int
+    name: str
+    detail: str
 
 
 @dataclass
 class MatrixRow:
-    person: User
+    person: User | PersonSummary
     cells: list[Cell]
 
     @property
@@ -457,12 +489,13 @@ class MatrixRow:
 
 @dataclass
 class Matrix:
-    courses: list[Course]
+    courses: list  # rows with id and title
     rows: list[MatrixRow]
     page: CappedPage | None = None  # when paginated
 
 
-def _people_query(filters: ComplianceFilter, cells=None):
+def _people_query(filters: ComplianceFilter, cells):
+    """Every matching person (whole objects, for the CSV), `cells` deciding the status filter."""
     stmt = (
         select(User)
         .where(User.is_active, _has_requirement())
@@ -474,9 +507,6 @@ def _people_query(filters: ComplianceFilter, cells=None):
     if filters.role:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == filters.role)))
     status = filters.status
-    if cells is None and status in ("expiring", "expired", "missing", "gaps", "complete"):
-        # One page: tested person by person as the name index is walked (stops at the page's end).
-        return stmt.where(_has_cell(status, today_local()))
     if status in ("expiring", "expired", "missing"):
         stmt = stmt.where(User.id.in_(select(cells.c.user_id).where(cells.c.status == status)))
     elif status == "gaps":
@@ -486,7 +516,7 @@ def _people_query(filters: ComplianceFilter, cells=None):
     return stmt
 
 
-def _has_cell(status: str, today: dt.date):
+def _has_cell(status: str, today, soon):
     """SQL condition on User, the same as "has a cell with `status`" in `_cells` (or, for
     "gaps", missing or expired; for "complete", no gap), correlated: cheap for one person."""
     required = (
@@ -506,7 +536,6 @@ def _has_cell(status: str, today: dt.date):
         .correlate(User, ComplianceRequirement)
         .scalar_subquery()
     )
-    soon = today + dt.timedelta(days=expiring_days())
     gap = or_(best.is_(None), best < today)
     condition = {
         "missing": best.is_(None),
@@ -519,42 +548,103 @@ def _has_cell(status: str, today: dt.date):
     return ~found if status == "complete" else found
 
 
-def _matrix_courses(filters: ComplianceFilter) -> list[Course]:
-    stmt = select(Course).where(Course.id.in_(select(ComplianceRequirement.course_id))).order_by(Course.title)
-    if filters.organisation_id or filters.role:
-        # Only the courses someone in the chosen organisation or role is required to hold.
+@functools.cache
+def _page_people_stmts(by_organisation: bool, by_role: bool, status: str):
+    """(one page of people, counting them) for one shape of filter, built once: building them
+    costs more than running them. The page is plain rows (id, name, organisation, roles as
+    "volunteer,trainer"), not whole people with their organisation and role rows. Parameters:
+    organisation_id, role, today, soon, limit, offset; count_limit for the count."""
+    where = [User.is_active, _has_requirement()]
+    if by_organisation:
+        where.append(User.organisation_id == bindparam("organisation_id"))
+    if by_role:
+        where.append(User.id.in_(select(UserRole.user_id).where(UserRole.role == bindparam("role"))))
+    if status in ("expiring", "expired", "missing", "gaps", "complete"):
+        # Tested person by person as the name index is walked (stops at the page's end).
+        where.append(_has_cell(status, bindparam("today", type_=Date), bindparam("soon", type_=Date)))
+    roles = (
+        select(func.aggregate_strings(UserRole.role, ","))
+        .where(UserRole.user_id == User.id).correlate(User).scalar_subquery()
+    )
+    page = (
+        select(User.id, User.name, Organisation.name.label("organisation"), roles.label("roles"))
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(*where)
+        .order_by(User.name, User.id)
+        .limit(bindparam("limit")).offset(bindparam("offset"))
+    )
+    # Only whether a row exists matters: no columns, no order (as paginate_capped counts).
+    counted = select(literal_column("1")).select_from(User).where(*where).limit(bindparam("count_limit"))
+    return page, select(func.count()).select_from(counted.subquery())
+
+
+@functools.cache
+def _matrix_courses_stmt(by_organisation: bool, by_role: bool):
+    """The required courses (id, title), built once per shape of filter. With an organisation or
+    a role (parameters organisation_id, role): only the courses someone in it must hold."""
+    stmt = (select(Course.id, Course.title).where(Course.id.in_(select(ComplianceRequirement.course_id)))
+            .order_by(Course.title))
+    if by_organisation or by_role:
         required = _required_pairs()
         people = select(User.id)
-        if filters.organisation_id:
-            people = people.where(User.organisation_id == filters.organisation_id)
-        if filters.role:
-            people = people.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == filters.role)))
+        if by_organisation:
+            people = people.where(User.organisation_id == bindparam("organisation_id"))
+        if by_role:
+            people = people.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == bindparam("role"))))
         stmt = stmt.where(Course.id.in_(select(required.c.course_id).where(required.c.user_id.in_(people))))
-    return list(db.session.scalars(stmt))
+    return stmt
 
 
-def _rows(people: list[User], courses: list[Course], cell_rows) -> list[MatrixRow]:
-    found = {(r.user_id, r.course_id): r for r in cell_rows}
+def _matrix_courses(filters: ComplianceFilter) -> list:
+    stmt = _matrix_courses_stmt(bool(filters.organisation_id), bool(filters.role))
+    return db.session.execute(stmt, {"organisation_id": filters.organisation_id, "role": filters.role}).all()
+
+
+def _rows(people, courses, cell_rows) -> list[MatrixRow]:
+    """One row per person (anything with an id), one cell per course. Each distinct cell is made
+    once: a page repeats the same few (not required, missing, a handful of dates)."""
+    found = {(r.user_id, r.course_id): (r.status, r.best) for r in cell_rows}
+    made: dict[tuple, Cell] = {}
     rows = []
     for person in people:
         cells = []
         for course in courses:
-            r = found.get((person.id, course.id))
-            cells.append(Cell(None) if r is None else Cell(r.status, r.best))
+            key = (found.get((person.id, course.id), (None, None)), course.title)
+            cell = made.get(key)
+            if cell is None:
+                (status, best), title = key
+                cell = made[key] = Cell(status, best, cell_label(status, best), title)
+            cells.append(cell)
         rows.append(MatrixRow(person, cells))
     return rows
 
 
+_ROLE_LABELS = {role.value: role.label for role in Role}
+
+
+def _person_summary(row) -> PersonSummary:
+    roles = ", ".join(sorted(_ROLE_LABELS[r] for r in row.roles.split(","))) if row.roles else ""
+    return PersonSummary(row.id, row.name, f"{row.organisation or 'No organisation'} · {roles}")
+
+
 def compliance_matrix(filters: ComplianceFilter, page: int = 1, per_page: int = 25) -> Matrix:
     """People × required courses, one page of people. A fixed number of queries, whatever the size;
-    the people are counted only up to COUNT_CAP past the page."""
+    the people are counted only up to COUNT_CAP past the page (as `paginate_capped` does)."""
     today = today_local()
-    courses = _matrix_courses(filters)
-    pagination = paginate_capped(_people_query(filters), page, per_page, COUNT_CAP)
-    ids = [p.id for p in pagination.items]
     soon = today + dt.timedelta(days=expiring_days())
+    courses = _matrix_courses(filters)
+    page = max(page, 1)
+    offset = (page - 1) * per_page
+    limit = COUNT_CAP * ceil((offset + per_page) / COUNT_CAP)  # the end of the current stretch of the cap
+    page_stmt, count_stmt = _page_people_stmts(bool(filters.organisation_id), bool(filters.role), filters.status)
+    params = {"organisation_id": filters.organisation_id, "role": filters.role, "today": today, "soon": soon}
+    people = [_person_summary(row) for row in
+              db.session.execute(page_stmt, {**params, "limit": per_page, "offset": offset})]
+    counted = db.session.scalar(count_stmt, {**params, "count_limit": limit + 1})
+    pagination = CappedPage(people, page, per_page, counted, limit)
+    ids = [p.id for p in people]
     cell_rows = db.session.execute(_page_cells_stmt(), {"today": today, "soon": soon, "ids": ids}).all() if ids else []
-    return Matrix(courses, _rows(pagination.items, courses, cell_rows), pagination)
+    return Matrix(courses, _rows(people, courses, cell_rows), pagination)
 
 
 def compliance_matrix_all(filters: ComplianceFilter) -> Matrix:
