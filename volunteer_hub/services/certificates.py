@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 import secrets
 from dataclasses import dataclass, field
-from math import ceil
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -55,6 +54,7 @@ from volunteer_hub.models import (
 from volunteer_hub.pagination import CappedPage
 from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
+from volunteer_hub.services.paging import rows_page
 from volunteer_hub.urls import external_url
 
 NEVER = dt.date(9999, 12, 31)  # stands for "never expires" when comparing expiry dates in SQL
@@ -629,19 +629,14 @@ def _person_summary(row) -> PersonSummary:
 
 def compliance_matrix(filters: ComplianceFilter, page: int = 1, per_page: int = 25) -> Matrix:
     """People × required courses, one page of people. A fixed number of queries, whatever the size;
-    the people are counted only up to COUNT_CAP past the page (as `paginate_capped` does)."""
+    the people are counted only up to COUNT_CAP past the page."""
     today = today_local()
     soon = today + dt.timedelta(days=expiring_days())
     courses = _matrix_courses(filters)
-    page = max(page, 1)
-    offset = (page - 1) * per_page
-    limit = COUNT_CAP * ceil((offset + per_page) / COUNT_CAP)  # the end of the current stretch of the cap
     page_stmt, count_stmt = _page_people_stmts(bool(filters.organisation_id), bool(filters.role), filters.status)
     params = {"organisation_id": filters.organisation_id, "role": filters.role, "today": today, "soon": soon}
-    people = [_person_summary(row) for row in
-              db.session.execute(page_stmt, {**params, "limit": per_page, "offset": offset})]
-    counted = db.session.scalar(count_stmt, {**params, "count_limit": limit + 1})
-    pagination = CappedPage(people, page, per_page, counted, limit)
+    pagination = rows_page(page_stmt, count_stmt, params, page, per_page, COUNT_CAP, _person_summary)
+    people = pagination.items
     ids = [p.id for p in people]
     cell_rows = db.session.execute(_page_cells_stmt(), {"today": today, "soon": soon, "ids": ids}).all() if ids else []
     return Matrix(courses, _rows(people, courses, cell_rows), pagination)
