@@ -284,6 +284,23 @@ class CertificateView:
     days_left: int | None = None
 
 
+def _current_ids(certificates) -> set[int]:
+    """Ids of the current certificate per course (or per title, for one from elsewhere) among
+    `certificates`: Certificate objects, or rows with the same column names."""
+    best: dict[tuple, object] = {}
+    for c in certificates:
+        if c.withdrawn_at is not None:
+            continue
+        key = ("course", c.course_id) if c.course_id else ("title", (c.title or "").casefold())
+        if key not in best or _rank(c) > _rank(best[key]):
+            best[key] = c
+    return {c.id for c in best.values()}
+
+
+# What needs doing first: expired, then expiring soon, then the rest (each by title).
+_CURRENT_ORDER = {CertificateStatus.EXPIRED: 0, CertificateStatus.EXPIRING: 1}
+
+
 def certificates_of(user: User) -> tuple[list[CertificateView], list[CertificateView]]:
     """(current certificate per course or title, the whole history newest first)."""
     today = today_local()
@@ -292,25 +309,43 @@ def certificates_of(user: User) -> tuple[list[CertificateView], list[Certificate
         .options(joinedload(Certificate.course))
         .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
     ))
-    best: dict[tuple, Certificate] = {}
-    for c in certificates:
-        if c.withdrawn_at is not None:
-            continue
-        key = ("course", c.course_id) if c.course_id else ("title", (c.title or "").casefold())
-        if key not in best or _rank(c) > _rank(best[key]):
-            best[key] = c
-    current_ids = {c.id for c in best.values()}
+    current_ids = _current_ids(certificates)
 
     def view(c):
         days = (c.expires_on - today).days if c.expires_on else None
         return CertificateView(c, c.status_on(today, expiring_days()), c.id in current_ids, days)
 
     history = [view(c) for c in certificates]
-    # What needs doing first: expired, then expiring soon, then the rest, each by title.
-    order = {CertificateStatus.EXPIRED: 0, CertificateStatus.EXPIRING: 1}
     current = sorted((v for v in history if v.is_current),
-                     key=lambda v: (order.get(v.status, 2), v.certificate.display_title.casefold()))
+                     key=lambda v: (_CURRENT_ORDER.get(v.status, 2), v.certificate.display_title.casefold()))
     return current, history
+
+
+class CurrentCertificate(NamedTuple):
+    title: str
+    status: CertificateStatus
+
+
+# Built once: what the home page's panel needs of a holder's certificates, as rows.
+_HOLDER_CERTIFICATES = (
+    select(Certificate.id, Certificate.course_id, Certificate.title, Course.title.label("course_title"),
+           Certificate.issued_on, Certificate.expires_on, Certificate.revoked_at, Certificate.withdrawn_at)
+    .outerjoin(Course, Course.id == Certificate.course_id)
+    .where(Certificate.user_id == bindparam("user_id"))
+)
+
+
+def current_certificates(user: User) -> list[CurrentCertificate]:
+    """The current certificates of `certificates_of` (same choice, same order) as (title, status),
+    read as rows: for the home page's panel, which shows no more than that."""
+    today, days = today_local(), expiring_days()
+    rows = db.session.execute(_HOLDER_CERTIFICATES, {"user_id": user.id}).all()
+    current_ids = _current_ids(rows)
+    # status_on reads only the dates it is given, so a row with the same names serves.
+    current = [CurrentCertificate(r.course_title if r.course_id else (r.title or ""),
+                                  Certificate.status_on(r, today, days))
+               for r in rows if r.id in current_ids]
+    return sorted(current, key=lambda c: (_CURRENT_ORDER.get(c.status, 2), c.title.casefold()))
 
 
 def find_certificate_for_verification(text: str) -> Certificate | None:
