@@ -301,14 +301,18 @@ def _current_ids(certificates) -> set[int]:
 _CURRENT_ORDER = {CertificateStatus.EXPIRED: 0, CertificateStatus.EXPIRING: 1}
 
 
+# Built once (building it, with its loader option, cost as much as running it).
+_HISTORY = (
+    select(Certificate).where(Certificate.user_id == bindparam("user_id"))
+    .options(joinedload(Certificate.course))
+    .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+)
+
+
 def certificates_of(user: User) -> tuple[list[CertificateView], list[CertificateView]]:
     """(current certificate per course or title, the whole history newest first)."""
     today = today_local()
-    certificates = list(db.session.scalars(
-        select(Certificate).where(Certificate.user_id == user.id)
-        .options(joinedload(Certificate.course))
-        .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
-    ))
+    certificates = list(db.session.scalars(_HISTORY, {"user_id": user.id}))
     current_ids = _current_ids(certificates)
 
     def view(c):
