@@ -84,8 +84,29 @@ def paginate_capped(stmt: Select, page: int, per_page: int, cap: int = 1000) -> 
     page = max(page, 1)
     offset = (page - 1) * per_page
     items = list(db.session.scalars(stmt.limit(per_page).offset(offset)).unique())
-    limit = cap * ceil((offset + per_page) / cap)  # the end of the current stretch of `cap` rows
+    limit = _stretch_end(offset, per_page, cap)
     # Only whether a row exists matters: no columns (an index can answer), no order.
     rows = stmt.order_by(None).with_only_columns(literal_column("1"), maintain_column_froms=True).limit(limit + 1)
     counted = db.session.scalar(select(func.count()).select_from(rows.subquery()))
     return CappedPage(items, page, per_page, counted, limit)
+
+
+def rows_page(page_stmt: Select, count_stmt: Select, params: dict, page: int, per_page: int,
+              cap: int, make_row=None) -> CappedPage:
+    """`paginate_capped` for the busiest list pages, which show a few columns of each row and
+    build their statements once (with bind parameters) instead of on every call. `page_stmt`
+    takes the parameters `limit` and `offset` besides `params`; `count_stmt` takes `count_limit`
+    and must count at most that many rows. `make_row` turns each result row into what the page
+    shows. Same counting rule, so the same page links and "More than 1,000"."""
+    page = max(page, 1)
+    offset = (page - 1) * per_page
+    limit = _stretch_end(offset, per_page, cap)
+    result = db.session.execute(page_stmt, {**params, "limit": per_page, "offset": offset})
+    items = [make_row(row) for row in result] if make_row else result.all()
+    counted = db.session.scalar(count_stmt, {**params, "count_limit": limit + 1})
+    return CappedPage(items, page, per_page, counted, limit)
+
+
+def _stretch_end(offset: int, per_page: int, cap: int) -> int:
+    """The end of the current stretch of `cap` rows: the count reads one row past it."""
+    return cap * ceil((offset + per_page) / cap)

@@ -170,6 +170,26 @@ def test_a_renewal_becomes_the_current_certificate_and_the_history_keeps_both(ap
     assert service.has_current_certificate(person, course)
 
 
+def test_the_home_panel_lists_the_same_current_certificates_in_the_same_order(app):
+    person, coordinator = make_user(), make_user()
+    today = service.today_local()
+    renewed, lapsed = make_course("Bystander intervention", validity_months=12), make_course("Ask for Angela", 12)
+    soon, revoked = make_course("Trauma-informed practice", validity_months=12), make_course("Welfare")
+    issue(person, renewed, today - dt.timedelta(days=400))
+    issue(person, renewed, today - dt.timedelta(days=10))
+    issue(person, lapsed, today - dt.timedelta(days=500))
+    issue(person, soon, today - dt.timedelta(days=350))
+    service.revoke_certificate(issue(person, revoked, today), "Wrong person", by=coordinator)
+    for title in ("first aid", "First Aid"):  # the same title from elsewhere, in any case: one current
+        service.record_external_certificate(person, course=None, title=title, issuer="Red Cross", issued_on=today,
+                                            expires_on=None, evidence_note=None, by=coordinator)
+    current, _history = service.certificates_of(person)
+    panel = service.current_certificates(person)
+    assert [(c.title, c.status) for c in panel] == [(v.certificate.display_title, v.status) for v in current]
+    assert [c.status for c in panel][:2] == [CertificateStatus.EXPIRED, CertificateStatus.EXPIRING]
+    assert len(panel) == 5 and service.current_certificates(make_user()) == []
+
+
 def test_has_current_certificate_respects_dates_revocation_and_withdrawal(app):
     person, course = make_user(), make_course(validity_months=12)
     certificate = issue(person, course, dt.date(2026, 1, 31))

@@ -62,6 +62,26 @@ def test_directory_searches_filters_sorts_and_paginates(client, coordinator, app
     assert "Cora Coordinator" in page and "Amy Pastor" not in page
 
 
+def test_a_directory_row_shows_the_person_as_they_are(client, coordinator):
+    pastors = make_org("Street <Pastors>", OrganisationKind.STREET_PASTORS)
+    both = make_user(Role.VOLUNTEER, Role.TRAINER, name="Amy <b>Pastor</b>", organisation=pastors, confirmed=False)
+    both.preferred_name = "Ames & co"
+    db.session.commit()
+    alone = make_user(name="Bob Pastor", active=False)
+    sign_in_as(client, coordinator)
+    page = client.get("/people?q=pastor").get_data(as_text=True)
+    row = page[page.index(f'<a href="/people/{both.id}">'):]
+    row = row[:row.index("</tr>")]
+    assert "Amy &lt;b&gt;Pastor&lt;/b&gt;</a>" in row and "(Ames &amp; co)" in row
+    assert f">{both.email}<" in row and ">Street &lt;Pastors&gt;<" in row
+    assert ">Trainer, Volunteer<" in row
+    assert "Email not confirmed" in row and "Deactivated" not in row and "Active" not in row
+    row = page[page.index(f'<a href="/people/{alone.id}">'):]
+    row = row[:row.index("</tr>")]
+    assert '<td data-label="Organisation">—</td>' in row and ">Volunteer<" in row
+    assert "Deactivated" in row and "Email not confirmed" not in row
+
+
 def test_a_long_directory_says_more_than_and_still_pages_to_the_end(client, coordinator, app):
     # The count stops at the end of the stretch of VH_LIST_COUNT_CAP rows the page is in, so the
     # first page costs the same at any size.

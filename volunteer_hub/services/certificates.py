@@ -13,10 +13,24 @@ import datetime as dt
 import functools
 import secrets
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Date, and_, bindparam, case, exists, func, literal, or_, select, type_coerce, union
+from sqlalchemy import (
+    Date,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union,
+)
 from sqlalchemy.orm import aliased, joinedload
 
 from volunteer_hub.csvfiles import csv_safe
@@ -37,9 +51,10 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
-from volunteer_hub.pagination import CappedPage, paginate_capped
+from volunteer_hub.pagination import CappedPage
 from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
+from volunteer_hub.pagination import rows_page
 from volunteer_hub.urls import external_url
 
 NEVER = dt.date(9999, 12, 31)  # stands for "never expires" when comparing expiry dates in SQL
@@ -269,33 +284,72 @@ class CertificateView:
     days_left: int | None = None
 
 
-def certificates_of(user: User) -> tuple[list[CertificateView], list[CertificateView]]:
-    """(current certificate per course or title, the whole history newest first)."""
-    today = today_local()
-    certificates = list(db.session.scalars(
-        select(Certificate).where(Certificate.user_id == user.id)
-        .options(joinedload(Certificate.course))
-        .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
-    ))
-    best: dict[tuple, Certificate] = {}
+def _current_ids(certificates) -> set[int]:
+    """Ids of the current certificate per course (or per title, for one from elsewhere) among
+    `certificates`: Certificate objects, or rows with the same column names."""
+    best: dict[tuple, object] = {}
     for c in certificates:
         if c.withdrawn_at is not None:
             continue
         key = ("course", c.course_id) if c.course_id else ("title", (c.title or "").casefold())
         if key not in best or _rank(c) > _rank(best[key]):
             best[key] = c
-    current_ids = {c.id for c in best.values()}
+    return {c.id for c in best.values()}
+
+
+# What needs doing first: expired, then expiring soon, then the rest (each by title).
+_CURRENT_ORDER = {CertificateStatus.EXPIRED: 0, CertificateStatus.EXPIRING: 1}
+
+
+# Built once (building it, with its loader option, cost as much as running it).
+_HISTORY = (
+    select(Certificate).where(Certificate.user_id == bindparam("user_id"))
+    .options(joinedload(Certificate.course))
+    .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+)
+
+
+def certificates_of(user: User) -> tuple[list[CertificateView], list[CertificateView]]:
+    """(current certificate per course or title, the whole history newest first)."""
+    today = today_local()
+    certificates = list(db.session.scalars(_HISTORY, {"user_id": user.id}))
+    current_ids = _current_ids(certificates)
 
     def view(c):
         days = (c.expires_on - today).days if c.expires_on else None
         return CertificateView(c, c.status_on(today, expiring_days()), c.id in current_ids, days)
 
     history = [view(c) for c in certificates]
-    # What needs doing first: expired, then expiring soon, then the rest, each by title.
-    order = {CertificateStatus.EXPIRED: 0, CertificateStatus.EXPIRING: 1}
     current = sorted((v for v in history if v.is_current),
-                     key=lambda v: (order.get(v.status, 2), v.certificate.display_title.casefold()))
+                     key=lambda v: (_CURRENT_ORDER.get(v.status, 2), v.certificate.display_title.casefold()))
     return current, history
+
+
+class CurrentCertificate(NamedTuple):
+    title: str
+    status: CertificateStatus
+
+
+# Built once: what the home page's panel needs of a holder's certificates, as rows.
+_HOLDER_CERTIFICATES = (
+    select(Certificate.id, Certificate.course_id, Certificate.title, Course.title.label("course_title"),
+           Certificate.issued_on, Certificate.expires_on, Certificate.revoked_at, Certificate.withdrawn_at)
+    .outerjoin(Course, Course.id == Certificate.course_id)
+    .where(Certificate.user_id == bindparam("user_id"))
+)
+
+
+def current_certificates(user: User) -> list[CurrentCertificate]:
+    """The current certificates of `certificates_of` (same choice, same order) as (title, status),
+    read as rows: for the home page's panel, which shows no more than that."""
+    today, days = today_local(), expiring_days()
+    rows = db.session.execute(_HOLDER_CERTIFICATES, {"user_id": user.id}).all()
+    current_ids = _current_ids(rows)
+    # status_on reads only the dates it is given, so a row with the same names serves.
+    current = [CurrentCertificate(r.course_title if r.course_id else (r.title or ""),
+                                  Certificate.status_on(r, today, days))
+               for r in rows if r.id in current_ids]
+    return sorted(current, key=lambda c: (_CURRENT_ORDER.get(c.status, 2), c.title.casefold()))
 
 
 def find_certificate_for_verification(text: str) -> Certificate | None:
@@ -373,12 +427,18 @@ def _required_pairs(user_ids: list[int] | None = None):
 def _has_requirement():
     """SQL condition on User: someone must hold at least one course (the same people as in
     _required_pairs, without building the pairs: cheap enough to test row by row)."""
-    # Correlated EXISTS, not IN: with IN, SQLite reads every such person and sorts them all by
-    # name; with EXISTS it walks the name index and stops at the end of the page.
+    # Tested row by row, not one IN over all the pairs: with IN, SQLite reads every such person
+    # and sorts them all by name; this way it walks the name index and stops at the end of the
+    # page. The organisations of required kinds and the required roles are short lists, read
+    # once; each person then costs one index look-up (a correlated join per person, and an index
+    # SQLite built on every run, made the count three times dearer).
     return or_(
-        exists().where(Organisation.id == User.organisation_id,
-                       ComplianceRequirement.organisation_kind == Organisation.kind),
-        exists().where(UserRole.user_id == User.id, ComplianceRequirement.role == UserRole.role),
+        User.organisation_id.in_(
+            select(Organisation.id)
+            .join(ComplianceRequirement, ComplianceRequirement.organisation_kind == Organisation.kind)),
+        exists().where(UserRole.user_id == User.id,
+                       UserRole.role.in_(select(ComplianceRequirement.role)
+                                         .where(ComplianceRequirement.role.is_not(None)))),
     )
 
 
@@ -428,26 +488,37 @@ class ComplianceFilter:
     status: str = ""
 
 
-@dataclass
-class Cell:
+def cell_label(status: str | None, expires_on: dt.date | None) -> str:
+    """A cell's text, the same on the page and in the CSV."""
+    if status is None:
+        return "Not required"
+    if status == "missing":
+        return "Missing"
+    if expires_on is None or expires_on == NEVER:
+        return "Valid, no expiry"
+    verb = "Expired" if status == "expired" else "Expires"
+    return f"{verb} {expires_on.strftime('%-d %b %Y')}"
+
+
+class Cell(NamedTuple):
+    """One (person, course) of the matrix, its text worked out once. A tuple, so the page's
+    template unpacks it in its loop instead of looking up each attribute."""
     status: str | None  # None: not required for this person
     expires_on: dt.date | None = None
+    label: str = "Not required"
+    course_title: str = ""  # the column's heading (each cell repeats it for the phone layout)
 
-    @property
-    def label(self) -> str:
-        if self.status is None:
-            return "Not required"
-        if self.status == "missing":
-            return "Missing"
-        if self.expires_on is None or self.expires_on == NEVER:
-            return "Valid, no expiry"
-        verb = "Expired" if self.status == "expired" else "Expires"
-        return f"{verb} {self.expires_on.strftime('%-d %b %Y')}"
+
+class PersonSummary(NamedTuple):
+    """A person as a matrix page shows them: the line under the name is organisation · roles."""
+    id: int
+    name: str
+    detail: str
 
 
 @dataclass
 class MatrixRow:
-    person: User
+    person: User | PersonSummary
     cells: list[Cell]
 
     @property
@@ -457,12 +528,13 @@ class MatrixRow:
 
 @dataclass
 class Matrix:
-    courses: list[Course]
+    courses: list  # rows with id and title
     rows: list[MatrixRow]
     page: CappedPage | None = None  # when paginated
 
 
-def _people_query(filters: ComplianceFilter, cells=None):
+def _people_query(filters: ComplianceFilter, cells):
+    """Every matching person (whole objects, for the CSV), `cells` deciding the status filter."""
     stmt = (
         select(User)
         .where(User.is_active, _has_requirement())
@@ -474,9 +546,6 @@ def _people_query(filters: ComplianceFilter, cells=None):
     if filters.role:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == filters.role)))
     status = filters.status
-    if cells is None and status in ("expiring", "expired", "missing", "gaps", "complete"):
-        # One page: tested person by person as the name index is walked (stops at the page's end).
-        return stmt.where(_has_cell(status, today_local()))
     if status in ("expiring", "expired", "missing"):
         stmt = stmt.where(User.id.in_(select(cells.c.user_id).where(cells.c.status == status)))
     elif status == "gaps":
@@ -486,7 +555,7 @@ def _people_query(filters: ComplianceFilter, cells=None):
     return stmt
 
 
-def _has_cell(status: str, today: dt.date):
+def _has_cell(status: str, today, soon):
     """SQL condition on User, the same as "has a cell with `status`" in `_cells` (or, for
     "gaps", missing or expired; for "complete", no gap), correlated: cheap for one person."""
     required = (
@@ -506,7 +575,6 @@ def _has_cell(status: str, today: dt.date):
         .correlate(User, ComplianceRequirement)
         .scalar_subquery()
     )
-    soon = today + dt.timedelta(days=expiring_days())
     gap = or_(best.is_(None), best < today)
     condition = {
         "missing": best.is_(None),
@@ -519,42 +587,98 @@ def _has_cell(status: str, today: dt.date):
     return ~found if status == "complete" else found
 
 
-def _matrix_courses(filters: ComplianceFilter) -> list[Course]:
-    stmt = select(Course).where(Course.id.in_(select(ComplianceRequirement.course_id))).order_by(Course.title)
-    if filters.organisation_id or filters.role:
-        # Only the courses someone in the chosen organisation or role is required to hold.
+@functools.cache
+def _page_people_stmts(by_organisation: bool, by_role: bool, status: str):
+    """(one page of people, counting them) for one shape of filter, built once: building them
+    costs more than running them. The page is plain rows (id, name, organisation, roles as
+    "volunteer,trainer"), not whole people with their organisation and role rows. Parameters:
+    organisation_id, role, today, soon, limit, offset; count_limit for the count."""
+    where = [User.is_active, _has_requirement()]
+    if by_organisation:
+        where.append(User.organisation_id == bindparam("organisation_id"))
+    if by_role:
+        where.append(User.id.in_(select(UserRole.user_id).where(UserRole.role == bindparam("role"))))
+    if status in ("expiring", "expired", "missing", "gaps", "complete"):
+        # Tested person by person as the name index is walked (stops at the page's end).
+        where.append(_has_cell(status, bindparam("today", type_=Date), bindparam("soon", type_=Date)))
+    roles = (
+        select(func.aggregate_strings(UserRole.role, ","))
+        .where(UserRole.user_id == User.id).correlate(User).scalar_subquery()
+    )
+    page = (
+        select(User.id, User.name, Organisation.name.label("organisation"), roles.label("roles"))
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(*where)
+        .order_by(User.name, User.id)
+        .limit(bindparam("limit")).offset(bindparam("offset"))
+    )
+    # Only whether a row exists matters: no columns, no order (as paginate_capped counts).
+    counted = select(literal_column("1")).select_from(User).where(*where).limit(bindparam("count_limit"))
+    return page, select(func.count()).select_from(counted.subquery())
+
+
+@functools.cache
+def _matrix_courses_stmt(by_organisation: bool, by_role: bool):
+    """The required courses (id, title), built once per shape of filter. With an organisation or
+    a role (parameters organisation_id, role): only the courses someone in it must hold."""
+    stmt = (select(Course.id, Course.title).where(Course.id.in_(select(ComplianceRequirement.course_id)))
+            .order_by(Course.title))
+    if by_organisation or by_role:
         required = _required_pairs()
         people = select(User.id)
-        if filters.organisation_id:
-            people = people.where(User.organisation_id == filters.organisation_id)
-        if filters.role:
-            people = people.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == filters.role)))
+        if by_organisation:
+            people = people.where(User.organisation_id == bindparam("organisation_id"))
+        if by_role:
+            people = people.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == bindparam("role"))))
         stmt = stmt.where(Course.id.in_(select(required.c.course_id).where(required.c.user_id.in_(people))))
-    return list(db.session.scalars(stmt))
+    return stmt
 
 
-def _rows(people: list[User], courses: list[Course], cell_rows) -> list[MatrixRow]:
-    found = {(r.user_id, r.course_id): r for r in cell_rows}
+def _matrix_courses(filters: ComplianceFilter) -> list:
+    stmt = _matrix_courses_stmt(bool(filters.organisation_id), bool(filters.role))
+    return db.session.execute(stmt, {"organisation_id": filters.organisation_id, "role": filters.role}).all()
+
+
+def _rows(people, courses, cell_rows) -> list[MatrixRow]:
+    """One row per person (anything with an id), one cell per course. Each distinct cell is made
+    once: a page repeats the same few (not required, missing, a handful of dates)."""
+    found = {(r.user_id, r.course_id): (r.status, r.best) for r in cell_rows}
+    made: dict[tuple, Cell] = {}
     rows = []
     for person in people:
         cells = []
         for course in courses:
-            r = found.get((person.id, course.id))
-            cells.append(Cell(None) if r is None else Cell(r.status, r.best))
+            key = (found.get((person.id, course.id), (None, None)), course.title)
+            cell = made.get(key)
+            if cell is None:
+                (status, best), title = key
+                cell = made[key] = Cell(status, best, cell_label(status, best), title)
+            cells.append(cell)
         rows.append(MatrixRow(person, cells))
     return rows
+
+
+_ROLE_LABELS = {role.value: role.label for role in Role}
+
+
+def _person_summary(row) -> PersonSummary:
+    roles = ", ".join(sorted(_ROLE_LABELS[r] for r in row.roles.split(","))) if row.roles else ""
+    return PersonSummary(row.id, row.name, f"{row.organisation or 'No organisation'} · {roles}")
 
 
 def compliance_matrix(filters: ComplianceFilter, page: int = 1, per_page: int = 25) -> Matrix:
     """People × required courses, one page of people. A fixed number of queries, whatever the size;
     the people are counted only up to COUNT_CAP past the page."""
     today = today_local()
-    courses = _matrix_courses(filters)
-    pagination = paginate_capped(_people_query(filters), page, per_page, COUNT_CAP)
-    ids = [p.id for p in pagination.items]
     soon = today + dt.timedelta(days=expiring_days())
+    courses = _matrix_courses(filters)
+    page_stmt, count_stmt = _page_people_stmts(bool(filters.organisation_id), bool(filters.role), filters.status)
+    params = {"organisation_id": filters.organisation_id, "role": filters.role, "today": today, "soon": soon}
+    pagination = rows_page(page_stmt, count_stmt, params, page, per_page, COUNT_CAP, _person_summary)
+    people = pagination.items
+    ids = [p.id for p in people]
     cell_rows = db.session.execute(_page_cells_stmt(), {"today": today, "soon": soon, "ids": ids}).all() if ids else []
-    return Matrix(courses, _rows(pagination.items, courses, cell_rows), pagination)
+    return Matrix(courses, _rows(people, courses, cell_rows), pagination)
 
 
 def compliance_matrix_all(filters: ComplianceFilter) -> Matrix:

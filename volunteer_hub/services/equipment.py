@@ -18,7 +18,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only
+from sqlalchemy.orm import aliased, joinedload
 
 from volunteer_hub.models import (
     Asset,
@@ -43,7 +43,7 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
-from volunteer_hub.models.equipment import item_count, item_noun, place_key
+from volunteer_hub.models.equipment import item_count, place_key
 from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.csvfiles import csv_safe
@@ -365,23 +365,6 @@ def kit_bag_with_balances(user: User) -> tuple[Holder | None, list[Held]]:
     if not rows:
         return None, []
     return rows[0][0], [Held(item, quantity) for _, item, quantity in rows if item is not None]
-
-
-_KIT_BAG_SUMMARY = (
-    select(Item.name, Item.plural, StockBalance.quantity).join(StockBalance, StockBalance.item_id == Item.id)
-    .join(Holder, Holder.id == StockBalance.holder_id)
-    .where(Holder.user_id == bindparam("user_id"), StockBalance.quantity > 0).order_by(Item.name)
-)
-_OPEN_LOANS = (select(func.count()).select_from(AssetLoan)
-               .where(AssetLoan.user_id == bindparam("user_id"), AssetLoan.returned_at.is_(None)))
-
-
-def kit_bag_summary(user: User) -> tuple[list[tuple[int, str]], int]:
-    """For the dashboard panel, as plain rows: [(quantity, "personal alarms")] in the person's kit
-    bag, in kit_bag_with_balances' order, and how many things they have on loan."""
-    params = {"user_id": user.id}
-    held = [(quantity, item_noun(name, plural, quantity)) for name, plural, quantity in _rows(_KIT_BAG_SUMMARY, params)]
-    return held, _rows(_OPEN_LOANS, params).scalar_one()
 
 
 def create_store(name: str) -> Holder:

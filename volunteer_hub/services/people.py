@@ -3,21 +3,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import secrets
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy import Select, bindparam, func, literal_column, or_, select
+from sqlalchemy.orm import selectinload
 
 from volunteer_hub.csvfiles import csv_safe
 from volunteer_hub.models import Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
-from volunteer_hub.pagination import paginate_capped
+from volunteer_hub.pagination import CappedPage
 from volunteer_hub.services.auth import normalise_email, reset_token
 from volunteer_hub.services.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
+from volunteer_hub.pagination import rows_page
 from volunteer_hub.urls import external_url
 
 PROFILE_FIELDS = (
@@ -140,11 +143,17 @@ def list_organisations(include_retired: bool = False) -> list[Organisation]:
     return list(db.session.scalars(stmt))
 
 
+_ORGANISATIONS = Organisation.__table__
+# Built once, from the table's columns: a plain Core query skips the ORM's per-query work, and
+# every filter form of the directory and the compliance matrix runs it.
+_ORGANISATION_NAMES = (select(_ORGANISATIONS.c.id, _ORGANISATIONS.c.name)
+                       .where(_ORGANISATIONS.c.retired_at.is_(None))
+                       .order_by(func.lower(_ORGANISATIONS.c.name)))
+
+
 def organisation_names() -> list[tuple[int, str]]:
     """(id, name) of the organisations in use, for a choice list: rows, not full objects."""
-    stmt = (select(Organisation.id, Organisation.name).where(Organisation.retired_at.is_(None))
-            .order_by(func.lower(Organisation.name)))
-    return [(row.id, row.name) for row in db.session.execute(stmt)]
+    return [(row.id, row.name) for row in db.session.execute(_ORGANISATION_NAMES)]
 
 
 # --- directory ---------------------------------------------------------------------------
@@ -176,19 +185,70 @@ def directory_query(f: DirectoryFilter, *, options=(selectinload(User.organisati
     return stmt.order_by(func.lower(User.name), User.id)
 
 
-def directory_page(f: DirectoryFilter, page_number: int):
-    """Page `page_number` of the directory and each listed person's roles, as
-    (pagination, {user id: "Coordinator, Volunteer"}). The organisation comes in the same query
-    and the roles as plain rows: ORM objects for every role row were a quarter of the page."""
-    stmt = directory_query(f, options=(joinedload(User.organisation), lazyload(User.role_rows)))
-    page = paginate_capped(stmt, page_number, current_app.config["VH_PAGE_SIZE"], current_app.config["VH_LIST_COUNT_CAP"])
-    labels: dict[int, list[str]] = {}
-    if page.items:
-        rows = db.session.execute(select(UserRole.user_id, UserRole.role)
-                                  .where(UserRole.user_id.in_([u.id for u in page.items])))
-        for user_id, role in rows:
-            labels.setdefault(user_id, []).append(role.label)
-    return page, {user_id: ", ".join(sorted(names)) for user_id, names in labels.items()}
+class DirectoryRow(NamedTuple):
+    """A person as a directory page lists them (the page unpacks it in its loop)."""
+    id: int
+    name: str
+    preferred_name: str | None
+    email: str
+    organisation: str | None  # its name
+    roles: str  # "Coordinator, Volunteer"
+    is_active: bool
+    is_confirmed: bool
+
+
+_ROLE_LABELS = {role.value: role.label for role in Role}
+
+
+def _directory_row(row) -> DirectoryRow:
+    roles = ", ".join(sorted(_ROLE_LABELS[r] for r in row.roles.split(","))) if row.roles else ""
+    return DirectoryRow(row.id, row.name, row.preferred_name, row.email, row.organisation, roles,
+                        row.is_active, row.is_confirmed)
+
+
+@functools.cache
+def _directory_stmts(search: bool, by_organisation: bool, by_role: bool, active: bool | None,
+                     confirmed: bool | None):
+    """(one page of the directory, counting it) for one shape of filter, built once: building
+    them cost more than running them. The page is plain rows, its roles in the same query as
+    "volunteer,trainer". Parameters: like, organisation_id, role, limit and offset; count_limit."""
+    where = []
+    if search:
+        like = bindparam("like")
+        where.append(or_(func.lower(User.name).like(like), func.lower(User.preferred_name).like(like),
+                         User.email.like(like)))
+    if by_organisation:
+        where.append(User.organisation_id == bindparam("organisation_id"))
+    if by_role:
+        where.append(User.id.in_(select(UserRole.user_id).where(UserRole.role == bindparam("role"))))
+    if active is not None:
+        where.append(User.is_active.is_(active))
+    if confirmed is not None:
+        where.append(User.confirmed_at.is_not(None) if confirmed else User.confirmed_at.is_(None))
+    roles = (select(func.aggregate_strings(UserRole.role, ","))
+             .where(UserRole.user_id == User.id).correlate(User).scalar_subquery())
+    page = (
+        select(User.id, User.name, User.preferred_name, User.email, Organisation.name.label("organisation"),
+               roles.label("roles"), User.is_active, User.confirmed_at.is_not(None).label("is_confirmed"))
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(*where)
+        .order_by(func.lower(User.name), User.id)
+        .limit(bindparam("limit")).offset(bindparam("offset"))
+    )
+    # Only whether a row exists matters: no columns (an index can answer), no order.
+    counted = select(literal_column("1")).select_from(User).where(*where).limit(bindparam("count_limit"))
+    return page, select(func.count()).select_from(counted.subquery())
+
+
+def directory_page(f: DirectoryFilter, page_number: int) -> CappedPage:
+    """Page `page_number` of the directory (the same people and order as `directory_query`),
+    as `DirectoryRow`s, counted up to VH_LIST_COUNT_CAP past the page. Three queries."""
+    q = f.q.strip().lower()
+    page_stmt, count_stmt = _directory_stmts(bool(q), bool(f.organisation_id), bool(f.role), f.active, f.confirmed)
+    params = {"like": f"%{q}%", "organisation_id": f.organisation_id, "role": f.role}
+    config = current_app.config
+    return rows_page(page_stmt, count_stmt, params, page_number, config["VH_PAGE_SIZE"], config["VH_LIST_COUNT_CAP"],
+                     _directory_row)
 
 
 DIRECTORY_CSV_HEADER = ["name", "preferred_name", "email", "phone", "organisation", "roles", "active", "confirmed"]

@@ -47,7 +47,7 @@ def _verify_limit() -> str:
 def _panel_helpers():
     def certificate_panel():
         """Data for the home-page panel (called only when the panel is shown)."""
-        current, _history = service.certificates_of(current_user)
+        current = service.current_certificates(current_user)
         expiring, more = service.count_expiring(30, service.PANEL_COUNT_CAP) if is_staff(current_user) else (None, False)
         return {"current": current, "expiring_30": expiring, "more_than": more}
 

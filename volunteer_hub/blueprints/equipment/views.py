@@ -24,6 +24,7 @@ from volunteer_hub.security import (
     get_place_or_404,
     role_required,
 )
+from volunteer_hub.services import home as home_service
 from volunteer_hub.services import equipment as svc
 from volunteer_hub.services import people as people_service
 from volunteer_hub.services.errors import DomainError
@@ -35,9 +36,8 @@ add_dashboard_panel(30, "equipment/_panel.html")
 @bp.app_context_processor
 def _kit_bag_summary():
     def equipment_kit_bag_summary():
-        """For the dashboard panel: what is in my kit bag and how many things I have on loan."""
-        balances, loans = svc.kit_bag_summary(current_user)
-        return {"balances": balances, "loans": loans}
+        """For the dashboard panel: what is in my kit bag and what I have on loan."""
+        return home_service.kit_bag_summary(current_user)
 
     return {"equipment_kit_bag_summary": equipment_kit_bag_summary}
 

@@ -65,7 +65,7 @@ def _directory_filter(form: DirectoryFilterForm) -> people_service.DirectoryFilt
 
 def _directory_form() -> DirectoryFilterForm:
     form = DirectoryFilterForm(request.args)
-    form.organisation.choices = choices([("", "Any organisation")]) + _organisation_choices()[1:]
+    form.organisation.choices = choices([("", "Any organisation")] + people_service.organisation_names())
     if not form.validate():
         # Unknown values in the query string are dropped, never a 500.
         for name in ("organisation", "role", "active", "confirmed"):
@@ -78,8 +78,8 @@ def _directory_form() -> DirectoryFilterForm:
 @role_required(*STAFF)
 def directory():
     form = _directory_form()
-    page, roles = people_service.directory_page(_directory_filter(form), requested_page())
-    return render_template("people/directory.html", form=form, page=page, roles=roles)
+    page = people_service.directory_page(_directory_filter(form), requested_page())
+    return render_template("people/directory.html", form=form, page=page)
 
 
 @bp.get("/people/export.csv")

@@ -55,6 +55,7 @@ from volunteer_hub.security import (
     is_staff,
     role_required,
 )
+from volunteer_hub.services import home as home_service
 from volunteer_hub.services import training as training_service
 from volunteer_hub.services.errors import DomainError
 from volunteer_hub.templating import format_local, ordinal
@@ -720,12 +721,8 @@ def attendance_report():
 @bp.app_template_global("training_panel")
 def training_panel():
     """Data for the home-page panel: the next booking and, for trainers, sessions to teach."""
-    now = utcnow()
-    bookings = [b for b in training_service.my_bookings(current_user) if b.is_active and b.session.starts_at > now]
-    teaching = [s for s in training_service.trainer_sessions(current_user) if s.ends_at > now] \
-        if current_user.has_role(Role.TRAINER) else []
-    return {"next": min(bookings, key=lambda b: b.session.starts_at) if bookings else None,
-            "teaching": teaching[:3]}
+    teaching = home_service.sessions_taught(current_user, 3) if current_user.has_role(Role.TRAINER) else []
+    return {"next": home_service.next_booking(current_user), "teaching": teaching}
 
 
 bp.add_app_template_filter(display.time_range, "time_range")
