@@ -249,6 +249,13 @@ def test_a_short_matrix_gives_the_exact_count_and_no_page_links(client, complian
     assert 'aria-label="Matrix pages"' not in page
 
 
+def test_a_matrix_page_past_the_end_says_so(client, compliance):
+    sign_in_as(client, make_user(Role.COORDINATOR))
+    page = text(client.get("/certificates/compliance?page=4"))
+    assert "There is no page 4 of this list." in page and ">Go to the first page<" in page
+    assert "No one matches those filters" not in page
+
+
 @pytest.fixture()
 def expiring(app, today):
     """Certificates in and around the next 30 days; the current ones of active people are Ann's and Cal's."""

@@ -100,6 +100,18 @@ def test_a_long_directory_says_more_than_and_still_pages_to_the_end(client, coor
     assert '<span class="page-link">Next</span>' in last
 
 
+def test_a_page_past_the_end_says_so_and_links_to_the_first(client, coordinator, app):
+    app.config.update(VH_PAGE_SIZE=2)
+    for n in range(3):
+        make_user(name=f"Pat Walker {n}")
+    sign_in_as(client, coordinator)
+    html = client.get("/people?q=walker&page=7").get_data(as_text=True)
+    assert "There is no page 7 of this list." in html
+    assert 'href="/people?q=walker&amp;page=1">Go to the first page<' in html
+    assert "No one matches those filters" not in html  # they do match, on pages 1 and 2
+    assert "No one matches those filters" in client.get("/people?q=nobody-at-all").get_data(as_text=True)
+
+
 def test_directory_ignores_nonsense_filters(client, coordinator):
     sign_in_as(client, coordinator)
     assert client.get("/people?organisation=abc&role=king&page=-3&active=maybe").status_code == 200

@@ -42,6 +42,9 @@ def test_session_list_filters_and_shows_places_left_or_waitlist(client, voluntee
     assert "1 upcoming session." in _text(client.get(f"/training/sessions?month={month}"))
     assert "1 upcoming session." in _text(client.get("/training/sessions?place=town+hall"))
     assert client.get("/training/sessions?course=abc&month=garbage&page=x").status_code == 200
+    past_the_end = _text(client.get("/training/sessions?page=3"))
+    assert "There is no page 3 of this list." in past_the_end and "No sessions match" not in past_the_end
+    assert "No sessions match" in _text(client.get("/training/sessions?place=nowhere-at-all"))
 
 
 def test_session_list_shows_a_session_under_way_first_and_not_one_that_has_ended(client, volunteer):
