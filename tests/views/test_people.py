@@ -106,7 +106,7 @@ def test_a_page_past_the_end_says_so_and_links_to_the_first(client, coordinator,
         make_user(name=f"Pat Walker {n}")
     sign_in_as(client, coordinator)
     html = client.get("/people?q=walker&page=7").get_data(as_text=True)
-    assert "There is no page 7 of this list." in html
+    assert "There is no page 7 of this list." in html and "3 people<" in html  # not "page 7 of 2"
     assert 'href="/people?q=walker&amp;page=1">Go to the first page<' in html
     assert "No one matches those filters" not in html  # they do match, on pages 1 and 2
     assert "No one matches those filters" in client.get("/people?q=nobody-at-all").get_data(as_text=True)
