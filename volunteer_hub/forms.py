@@ -1,6 +1,8 @@
 """Form pieces every area uses: a CSRF-only form for buttons, and mapping DomainError onto a form."""
 from __future__ import annotations
 
+import functools
+
 import wtforms
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -42,15 +44,27 @@ class QuickSelect(Select):
             if k not in kwargs and getattr(flags, k, False):
                 kwargs[k] = getattr(flags, k)
         html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        plain = []  # a run of plain options, written by _plain_options (cached)
         for choice in field._iter_choices_normalized():
             if choice.render_kw:
+                html.append(_plain_options(tuple(plain)))
+                plain.clear()
                 html.append(self.render_option(choice))
                 continue
             value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-            selected = " selected" if choice.selected else ""
-            html.append(f'<option{selected} value="{escape(value)}">{escape(choice.label or choice.value)}</option>')
+            plain.append((value, choice.label or choice.value, bool(choice.selected)))
+        html.append(_plain_options(tuple(plain)))
         html.append("</select>")
         return Markup("".join(html))
+
+
+@functools.lru_cache(maxsize=256)
+def _plain_options(options: tuple[tuple[object, object, bool], ...]) -> str:
+    """<option>s from (value, label, selected): the same list (the 300 organisations of a
+    filter, with the same one chosen) comes back on request after request, so it is escaped
+    and joined once per process. The key is the whole content, so a changed list is a new entry."""
+    return "".join(f'<option{" selected" if selected else ""} value="{escape(value)}">{escape(label)}</option>'
+                   for value, label, selected in options)
 
 
 class SelectField(wtforms.SelectField):
