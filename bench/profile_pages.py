@@ -29,7 +29,6 @@ os.environ.update({"FLASK_SESSION_COOKIE_SECURE": "false", "FLASK_REMEMBER_COOKI
                    "VH_MAIL_BACKEND": "console", "FLASK_VH_COUNT_QUERIES": "true"})
 
 from bench.pages import DEMO_PASSWORD, DEMO_USERS, PAGES, REFERENCE_PAGES  # noqa: E402
-
 from volunteer_hub import create_app  # noqa: E402
 from volunteer_hub.extensions import db  # noqa: E402
 

@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.factories_certificates",
     "tests.factories_equipment",
     "tests.live_server",
+    "tests.pages",
 ]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+
 from aiosmtpd.controller import Controller
 
 from tests.ports import free_port

@@ -50,7 +50,7 @@ def test_nonsense_in_every_field_of_every_form_is_never_a_500(app, value):
         client = app.test_client()
         sign_in_as(client, admin)
         url = rule.build({arg: PARAMS[arg](ctx) for arg in rule.arguments}, append_unknown=False)[1]
-        data = {field: value for field in FIELDS}
+        data = dict.fromkeys(FIELDS, value)
         response = client.post(url, data=data)
         if response.status_code >= 500:
             failures.append(f"POST {url}: {response.status_code}")
@@ -66,7 +66,7 @@ def test_ids_that_do_not_exist_are_404(app, missing):
         int_args = [a for a in rule.arguments if "id" in a]
         if not int_args or rule.endpoint == "static":
             continue
-        values = {a: missing for a in int_args}
+        values = dict.fromkeys(int_args, missing)
         values.update({a: "retire" for a in rule.arguments if a == "action"})
         url = rule.build(values, append_unknown=False)[1]
         if str(missing) not in url:

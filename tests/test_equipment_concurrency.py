@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_user
-from tests.ports import free_port
 from tests.factories_equipment import assert_ledger_balances, make_item, make_store, stock
+from tests.ports import free_port
 from volunteer_hub.models import MovementKind, Role, StockBalance, StockMovement, db
 
 REQUESTS = 200
@@ -47,7 +47,7 @@ def server(app, tmp_path):
         "FLASK_VH_SEND_OUTBOX_AFTER_REQUEST": "false",
         "FLASK_VH_MAIL_BACKEND": '"console"',
     }
-    log = open(tmp_path / "gunicorn.log", "w")
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
          "--timeout", "120", "--backlog", "512", "volunteer_hub:create_app()"],

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+from volunteer_hub.db.sqlite import writers_lock_path
 from volunteer_hub.models import immediate_transactions
-from volunteer_hub.models.base import writers_lock_path
 
 
 @pytest.fixture()

@@ -50,7 +50,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from volunteer_hub.errors import register
+    from volunteer_hub.error_pages import register
 
     register(app)
 

@@ -61,7 +61,6 @@ class BaseConfig:
     VH_SEND_OUTBOX_AFTER_REQUEST = False
     VH_BASE_URL = "http://127.0.0.1:5000"
     VH_PARTNERSHIP_NAME = "Town Centre Community Safety Partnership"
-    VH_TIMEZONE = "Europe/London"
     VH_PRIVACY_NOTICE_VERSION = "2026-11"
     VH_CONFIRM_EMAIL_MAX_AGE = 3 * 24 * 3600
     VH_PASSWORD_RESET_MAX_AGE = 2 * 3600

@@ -1,42 +1,22 @@
-"""Friendly error pages. The 500 handler rolls back so nothing half-done is kept."""
-from __future__ import annotations
-
-from flask import render_template, request
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
-
-from volunteer_hub.models import db
-
-MESSAGES = {
-    400: ("Something was wrong with that request", "The page could not use what was sent. Go back, reload the page and try again."),
-    403: ("You cannot see this page", "Your account does not have access to this page. If you think it should, ask your coordinator."),
-    404: ("Page not found", "The page may have moved, or the link may be incomplete."),
-    405: ("That did not work", "This page cannot be used that way."),
-    413: ("The file is too large", "Upload a smaller file."),
-    429: ("Too many attempts", "Please wait a few minutes and try again."),
-    500: ("Sorry, something went wrong", "Nothing was saved. Please try again; if it happens again, tell your coordinator."),
-}
+"""Domain errors: a message a person can read, and optionally the form field it belongs to."""
 
 
-def _render(code: int, detail: str | None = None):
-    title, text = MESSAGES.get(code, MESSAGES[500])
-    if request.path.startswith("/healthz") or request.accept_mimetypes.best == "text/plain":
-        return f"{code} {title}\n", code, {"Content-Type": "text/plain; charset=utf-8"}
-    return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+class DomainError(Exception):
+    """A rule said no. `field` names the form field the message belongs next to, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
-def register(app) -> None:
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return _render(400, "This form had expired or was sent from somewhere else. Reload the page and try again.")
+class NotAllowed(DomainError):
+    """The person may not do this."""
 
-    @app.errorhandler(HTTPException)
-    def http_error(error):
-        if error.code is None or error.code < 400:
-            return error
-        return _render(error.code)
 
-    @app.errorhandler(500)
-    def server_error(error):
-        db.session.rollback()
-        return _render(500)
+class ValidationFailed(DomainError):
+    """The values break a rule the form cannot check by itself."""
+
+
+class Conflict(DomainError):
+    """The change clashes with the current state (already done, taken, full...)."""

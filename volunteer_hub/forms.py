@@ -1,4 +1,6 @@
-"""Form pieces every area uses: a CSRF-only form for buttons, and mapping DomainError onto a form."""
+"""Form pieces every area uses: the base form, a CSRF-only form for buttons, the project's
+<select>, and mapping a DomainError onto a form. Fields are drawn by the `render_field` macro
+(templates/_macros/forms.html)."""
 from __future__ import annotations
 
 import functools
@@ -7,12 +9,22 @@ import wtforms
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import SelectChoice
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import HiddenInput, Select, html_params
 
-from volunteer_hub.services.errors import DomainError
+from volunteer_hub.errors import DomainError
 
 
-class ButtonForm(FlaskForm):
+class Form(FlaskForm):
+    """Every form's base. `hidden_tag()` writes the CSRF token without an id, so a page with
+    several forms (a session page has five) has no duplicate ids."""
+
+    def hidden_tag(self, *fields):
+        hidden = (getattr(self, f, None) if isinstance(f, str) else f for f in (fields or self))
+        return Markup("\n".join(str(f(id=False) if f.name == "csrf_token" else f())
+                                 for f in hidden if f is not None and isinstance(f.widget, HiddenInput)))
+
+
+class ButtonForm(Form):
     """A bare POST button (sign out, cancel, deactivate): carries only the CSRF token."""
 
 
@@ -31,9 +43,10 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 class QuickSelect(Select):
-    """WTForms' <select> widget, with each plain <option> written directly: the stock widget
-    builds every option through html_params (about 5 us each), which showed in the profile of
-    pages with long lists (the organisation filter has up to 300). Output is the same markup."""
+    """WTForms' <select> widget, with each plain <option> written directly (through the field's
+    public `iter_choices`): the stock widget builds every option through html_params (about 5 us
+    each), which showed in the profile of pages with long lists (the organisation filter has up
+    to 300). Output is the same markup."""
 
     def __call__(self, field, **kwargs):
         if self.multiple or field.has_groups():
@@ -45,14 +58,14 @@ class QuickSelect(Select):
                 kwargs[k] = getattr(flags, k)
         html = [f"<select {html_params(name=field.name, **kwargs)}>"]
         plain = []  # a run of plain options, written by _plain_options (cached)
-        for choice in field._iter_choices_normalized():
-            if choice.render_kw:
+        for value, label, selected, render_kw in field.iter_choices():
+            if render_kw:
                 html.append(_plain_options(tuple(plain)))
                 plain.clear()
-                html.append(self.render_option(choice))
+                html.append(self.render_option(value, label, selected, **render_kw))
                 continue
-            value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-            plain.append((value, choice.label or choice.value, bool(choice.selected)))
+            value = str(value) if isinstance(value, bool) else value
+            plain.append((value, label or value, bool(selected)))
         html.append(_plain_options(tuple(plain)))
         html.append("</select>")
         return Markup("".join(html))
@@ -84,60 +97,3 @@ class OptionalIntSelectField(SelectField):
         if self.data is None:
             return
         super().pre_validate(form)
-
-
-_SELECT_TYPES = frozenset({"SelectField", "OptionalIntSelectField", "QuerySelectField"})
-_CHOICE_GROUP_TYPES = frozenset({"MultiCheckboxField", "RadioField"})
-
-
-def render_field(field, class_: str = "", hint=None) -> Markup:
-    """One way to render a field: label, hint, the error next to it, aria wiring (WCAG: the
-    hint and error are announced with the input). The `render_field` macro in
-    templates/_macros/forms.html calls this; it was a Jinja macro, and filter forms render on
-    most list pages, where its per-field template logic showed in the profiles."""
-    has_error = len(field.errors) > 0
-    hint_text = hint or field.description
-    described = []
-    if hint_text:
-        described.append(f"{field.id}-hint")
-    if has_error:
-        described.append(f"{field.id}-error")
-    attrs = {"aria-describedby": " ".join(described)} if described else {}
-    if has_error:
-        attrs["aria-invalid"] = "true"
-    if field.flags.required:
-        attrs["required"] = True
-    hint_html = Markup('<div id="{}-hint" class="form-text{}">{}</div>')
-    error_html = Markup('<div id="{}-error" class="invalid-feedback d-block{}">{}</div>')
-    errors = " ".join(str(e) for e in field.errors) if has_error else ""
-    if field.type == "BooleanField":
-        parts = [
-            Markup('<div class="mb-3 form-check {}">').format(class_),
-            field(class_="form-check-input" + (" is-invalid" if has_error else ""), **attrs),
-            field.label(class_="form-check-label"),
-            hint_html.format(field.id, "", hint_text) if hint_text else "",
-            error_html.format(field.id, "", errors) if has_error else "",
-            Markup("</div>"),
-        ]
-    elif field.type in _CHOICE_GROUP_TYPES:
-        described_attr = Markup(' aria-describedby="{}"').format(" ".join(described)) if described else ""
-        parts = [
-            Markup('<fieldset class="mb-3 {}"{}>').format(class_, described_attr),
-            Markup('<legend class="form-label fs-6 fw-semibold">{}</legend>').format(field.label.text),
-            hint_html.format(field.id, "", hint_text) if hint_text else "",
-            error_html.format(field.id, "", errors) if has_error else "",
-            *(Markup('<div class="form-check">{} {}</div>').format(
-                option(class_="form-check-input"), option.label(class_="form-check-label")) for option in field),
-            Markup("</fieldset>"),
-        ]
-    else:
-        base_class = "form-select" if field.type in _SELECT_TYPES else "form-control"
-        parts = [
-            Markup('<div class="mb-3 {}">').format(class_),
-            field.label(class_="form-label fw-semibold"),
-            hint_html.format(field.id, " mt-0 mb-1", hint_text) if hint_text else "",
-            error_html.format(field.id, " mb-1", errors) if has_error else "",
-            field(class_=base_class + (" is-invalid" if has_error else ""), **attrs),
-            Markup("</div>"),
-        ]
-    return Markup("\n").join(p for p in parts if p)

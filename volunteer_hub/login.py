@@ -7,7 +7,6 @@ from sqlalchemy.orm import joinedload
 
 from volunteer_hub.models import User, db
 
-
 # Every signed-in request runs this: one query with the roles joined in (not a second SELECT),
 # built once (the statement is the same each time; only the id changes).
 _USER_WITH_ROLES = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))

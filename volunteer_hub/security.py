@@ -4,7 +4,9 @@
   signed-in people without one of the roles get 403. Admins pass every role check.
 - `confirmed_required`: the person must have confirmed their email.
 - `can_*` predicates and `get_*_or_404` loaders return objects only to those allowed.
-  When coordinators are limited to some organisations, this is the one place to change.
+- `visible_people(viewer, person_id)`: the SQL condition every list and export of people (or
+  of things that belong to a person) adds, so no reader decides for itself who is visible.
+When coordinators are limited to some organisations, this is the one place to change.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from functools import wraps
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select, true
 from sqlalchemy.orm import joinedload
 
 from volunteer_hub.models import Asset, Holder, Item, Organisation, Place, Role, StockMovement, User, db
@@ -50,6 +52,14 @@ def confirmed_required(view):
 
 def is_staff(user) -> bool:
     return bool(user and user.is_authenticated and user.has_role(*STAFF))
+
+
+def visible_people(viewer: User, person_id: ColumnElement = User.id) -> ColumnElement[bool]:
+    """SQL: the person whose id is in `person_id` (User.id, Booking.user_id, ...) is one `viewer`
+    may see the personal data of. Staff see everyone; anyone else only themselves."""
+    if is_staff(viewer):
+        return true()
+    return person_id == (viewer.id if viewer is not None and viewer.is_authenticated else None)
 
 
 def can_view_person(viewer: User, person: User) -> bool:

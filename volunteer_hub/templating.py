@@ -1,45 +1,13 @@
 """Jinja filters and globals. All times are shown in Europe/London by `local`."""
 from __future__ import annotations
 
-import datetime as dt
-from functools import lru_cache
-from zoneinfo import ZoneInfo
-
 from flask import current_app, request, url_for
 from flask_login import current_user
 
+from volunteer_hub.clock import format_local, time_range
 from volunteer_hub.models import Role
-from volunteer_hub.forms import render_field
 
-
-@lru_cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def london(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(_zone(current_app.config["VH_TIMEZONE"]))
-
-
-def format_local(value, fmt: str = "datetime") -> str:
-    """`{{ when|local }}` -> "Sat 28 Nov 2026, 7:30pm"; fmt: datetime, date, time, long, iso."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        value = london(value)
-        time = value.strftime("%-I:%M%p").lower().replace(":00", "")
-        if fmt == "time":
-            return time
-        if fmt == "iso":
-            return value.isoformat()
-        if fmt == "date":
-            return value.strftime("%a %-d %b %Y")
-        if fmt == "long":
-            return value.strftime("%A %-d %B %Y, ") + time + f" ({value.tzname()})"
-        return value.strftime("%a %-d %b %Y, ") + time
-    if isinstance(value, dt.date):
-        return value.strftime("%-d %b %Y") if fmt != "long" else value.strftime("%A %-d %B %Y")
-    return str(value)
+__all__ = ["format_local", "ordinal", "register"]
 
 
 def ordinal(n: int) -> str:
@@ -110,8 +78,9 @@ def has_endpoint(endpoint: str) -> bool:
 def register(app) -> None:
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["ordinal"] = ordinal
+    app.jinja_env.filters["time_range"] = time_range
     app.jinja_env.globals.update(nav_items=nav_items, page_url=page_url, fixed_url=fixed_url, has_endpoint=has_endpoint,
-                                 Role=Role, render_field_html=render_field)
+                                 Role=Role)
 
     @app.context_processor
     def inject():

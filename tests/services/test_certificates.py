@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.factories import make_user
 from tests.factories_certificates import issue, make_course, make_session, mark
+from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.models import AttendanceStatus, Certificate, CertificateStatus, SessionStatus, db
 from volunteer_hub.services import certificates as service
-from volunteer_hub.services.errors import Conflict, ValidationFailed
 
 P, A, L, E = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY
 

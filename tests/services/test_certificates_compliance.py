@@ -6,9 +6,9 @@ from sqlalchemy import event, insert, select
 
 from tests.factories import make_org, make_user, sign_in_as
 from tests.factories_certificates import issue, make_course, require
+from volunteer_hub.errors import ValidationFailed
 from volunteer_hub.models import Certificate, ComplianceRequirement, OrganisationKind, Role, User, UserRole, db, utcnow
 from volunteer_hub.services import certificates as service
-from volunteer_hub.services.errors import ValidationFailed
 
 
 @pytest.fixture()

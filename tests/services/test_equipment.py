@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.factories import make_org, make_user
 from tests.factories_equipment import make_asset, make_item, make_place, make_store, stock
+from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.jobs import send_outbox_job
 from volunteer_hub.models import (
     AssetLoan,
@@ -21,7 +22,6 @@ from volunteer_hub.models import (
     db,
 )
 from volunteer_hub.services import equipment as svc
-from volunteer_hub.services.errors import Conflict, ValidationFailed
 
 pytestmark = pytest.mark.usefixtures("ledger_checked")
 
@@ -212,7 +212,7 @@ def test_reversed_hand_outs_leave_the_report(alarm, coordinator):
     stock(bag, alarm, 10)
     high_street = make_place("High Street")
     [wrong] = svc.hand_out_stock(bag, {alarm: 4}, by=vera, place=high_street).movements
-    svc.hand_out_stock(bag, {alarm: 2}, by=vera, place_text="Bus station").movements
+    svc.hand_out_stock(bag, {alarm: 2}, by=vera, place_text="Bus station")
     svc.reverse_movement(wrong, "Typed 4, meant 1", by=coordinator)
     db.session.commit()
     today = svc.today()

@@ -9,9 +9,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy import select
 
 from tests.factories import make_user
+from volunteer_hub.errors import DomainError
 from volunteer_hub.models import ItemKind, MovementKind, StockBalance, StockMovement, User, db
 from volunteer_hub.services import equipment as svc
-from volunteer_hub.services.errors import DomainError
 
 _run = itertools.count(1)
 QUANTITY = st.integers(min_value=-2, max_value=25)  # includes refused zero and negative quantities

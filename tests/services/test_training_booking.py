@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from tests.factories import make_user
 from tests.factories_training import make_booking, make_course, make_session
+from volunteer_hub.errors import Conflict, DomainError, NotAllowed, ValidationFailed
 from volunteer_hub.jobs import lapse_offers_job
 from volunteer_hub.models import (
     Attendance,
@@ -19,7 +20,6 @@ from volunteer_hub.models import (
     utcnow,
 )
 from volunteer_hub.services import training as svc
-from volunteer_hub.services.errors import Conflict, DomainError, NotAllowed, ValidationFailed
 
 
 def _emails(to=None):

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from tests.factories import make_user
 from tests.factories_training import make_booking, make_course, make_session
+from volunteer_hub.errors import ValidationFailed
 from volunteer_hub.models import BookingStatus, OutboxMessage, db, immediate_transactions
 from volunteer_hub.services import calendar as cal_svc
 from volunteer_hub.services import training as svc
-from volunteer_hub.services.errors import ValidationFailed
 from volunteer_hub.templating import format_local
 
 UTC = dt.UTC
@@ -59,7 +59,7 @@ def test_sessions_on_clock_change_nights_sort_by_real_time(app, trainer):
 # --- .ics ----------------------------------------------------------------------------------
 def _event(data: bytes | str):
     cal = Calendar.from_ical(data)
-    (event,) = [c for c in cal.walk("VEVENT")]
+    (event,) = list(cal.walk("VEVENT"))
     return cal, event
 
 

@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from tests.factories import make_org, make_user
 from tests.factories_training import make_booking, make_course, make_session
+from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.models import AttendanceCorrection, AttendanceStatus, OutboxMessage, Role, SessionStatus, User, db
 from volunteer_hub.services import certificates
 from volunteer_hub.services import training as svc
-from volunteer_hub.services.errors import Conflict, NotAllowed, ValidationFailed
 
 P, A, L, E = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY
 
@@ -111,7 +111,7 @@ def test_attendance_rates_per_session_course_and_no_shows(app, trainer):
     for marks in ([P, L, A, E], [P, A]):
         s = make_session(course, starts_in=dt.timedelta(days=-3), opens_ago=dt.timedelta(days=9),
                          closes_before=dt.timedelta(0), trainers=[trainer])
-        for i, mark in enumerate(marks):
+        for _i, mark in enumerate(marks):
             person = often_absent if mark is A else make_user()
             make_booking(s, person)
             svc.mark_attendance(s, person, mark, by=trainer)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from tests.conftest import _empty_tables
 from tests.factories import make_user
 from tests.factories_training import make_session
+from volunteer_hub.errors import DomainError
 from volunteer_hub.models import Booking, BookingStatus, db, utcnow
 from volunteer_hub.services import training as svc
-from volunteer_hub.services.errors import DomainError
 
 PEOPLE = 8
 person = st.integers(min_value=0, max_value=PEOPLE - 1)

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from volunteer_hub.demo._scale import insert_batches, spread, target
 from volunteer_hub.demo.a_people import GENERATED_EMAIL_DOMAIN
-
 from volunteer_hub.models import (
     Attendance,
     AttendanceStatus,

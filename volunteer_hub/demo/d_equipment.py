@@ -10,7 +10,6 @@ from sqlalchemy import bindparam, func, or_, select, update
 
 from volunteer_hub.demo._scale import YEARS, insert_batches, target
 from volunteer_hub.demo.a_people import GENERATED_EMAIL_DOMAIN
-
 from volunteer_hub.models import (
     Holder,
     HolderKind,

@@ -1,27 +1,5 @@
 """All models, imported so that SQLAlchemy (and Alembic) see every table."""
 from volunteer_hub.models.base import Base, UTCDateTime, db, immediate_transactions, utcnow  # noqa: F401
-from volunteer_hub.models.people import (  # noqa: F401
-    ORGANISATION_KIND_LABELS,
-    Organisation,
-    OrganisationKind,
-    Role,
-    User,
-    UserRole,
-)
-from volunteer_hub.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401
-from volunteer_hub.models.training import (  # noqa: F401
-    ACTIVE_BOOKING_STATUSES,
-    Attendance,
-    AttendanceCorrection,
-    AttendanceStatus,
-    Booking,
-    BookingStatus,
-    CalendarFeed,
-    Course,
-    SessionStatus,
-    TrainingSession,
-    session_trainers,
-)
 from volunteer_hub.models.certificates import (  # noqa: F401
     CERTIFICATE_STATUS_LABELS,
     Certificate,
@@ -44,4 +22,26 @@ from volunteer_hub.models.equipment import (  # noqa: F401
     StockMovement,
     TimeBand,
     TotalGrain,
+)
+from volunteer_hub.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401
+from volunteer_hub.models.people import (  # noqa: F401
+    ORGANISATION_KIND_LABELS,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+    UserRole,
+)
+from volunteer_hub.models.training import (  # noqa: F401
+    ACTIVE_BOOKING_STATUSES,
+    Attendance,
+    AttendanceCorrection,
+    AttendanceStatus,
+    Booking,
+    BookingStatus,
+    CalendarFeed,
+    Course,
+    SessionStatus,
+    TrainingSession,
+    session_trainers,
 )

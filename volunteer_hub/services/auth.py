@@ -6,8 +6,8 @@ import secrets
 from flask import current_app
 from sqlalchemy import select
 
+from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.models import Role, User, UserRole, db, utcnow
-from volunteer_hub.services.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.services.passwords import hash_password, needs_rehash, verify_password
 from volunteer_hub.services.tokens import make_token, read_token

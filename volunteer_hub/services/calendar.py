@@ -5,11 +5,10 @@ Times carry TZID=Europe/London with the VTIMEZONE included.
 """
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from volunteer_hub import clock
 from volunteer_hub.models import Booking, BookingStatus, SessionStatus, utcnow
 from volunteer_hub.urls import external_url
 
@@ -28,7 +27,7 @@ def _calendar(method: str | None) -> Calendar:
 
 def _event(booking: Booking, cancelled: bool) -> Event:
     session = booking.session
-    tz = ZoneInfo(current_app.config["VH_TIMEZONE"])
+    tz = clock.ZONE
     event = Event()
     event.add("uid", booking.calendar_uid)
     event.add("dtstamp", utcnow())

@@ -8,13 +8,11 @@ certificate stays in the history.
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 import secrets
 from dataclasses import dataclass, field
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import (
@@ -33,7 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, joinedload
 
+from volunteer_hub import clock
 from volunteer_hub.csvfiles import csv_safe
+from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.models import (
     Attendance,
     AttendanceStatus,
@@ -51,10 +51,8 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
-from volunteer_hub.pagination import CappedPage
-from volunteer_hub.services.errors import Conflict, ValidationFailed
+from volunteer_hub.pagination import CappedPage, rows_page
 from volunteer_hub.services.outbox import queue_email
-from volunteer_hub.pagination import rows_page
 from volunteer_hub.urls import external_url
 
 NEVER = dt.date(9999, 12, 31)  # stands for "never expires" when comparing expiry dates in SQL
@@ -65,26 +63,9 @@ PANEL_COUNT_CAP = 100  # the home page's "certificates expiring" (its list count
 
 
 # --- dates ---------------------------------------------------------------------------------
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["VH_TIMEZONE"])
-
-
-def today_local() -> dt.date:
-    """Today's date in Europe/London (certificate dates are London dates)."""
-    return utcnow().astimezone(_zone()).date()
-
-
-def local_date(value: dt.datetime | dt.date) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(_zone()).date()
-    return value
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """`day` plus whole months, clamped to the month's end: 31 Jan + 1 = 28/29 Feb; 29 Feb + 12 = 28 Feb."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+today_local = clock.today  # certificate dates are London dates
+local_date = clock.local_date
+add_months = clock.add_months
 
 
 def expiry_for(course: Course | None, issued_on: dt.date) -> dt.date | None:

@@ -11,15 +11,16 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased, joinedload
 
+from volunteer_hub import clock
+from volunteer_hub.csvfiles import csv_safe
+from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.models import (
     Asset,
     AssetLoan,
@@ -44,9 +45,7 @@ from volunteer_hub.models import (
     utcnow,
 )
 from volunteer_hub.models.equipment import item_count, place_key
-from volunteer_hub.services.errors import Conflict, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
-from volunteer_hub.csvfiles import csv_safe
 from volunteer_hub.urls import external_url
 
 
@@ -75,8 +74,7 @@ class Outcome:
     duplicate: bool = False  # the form had been submitted before: nothing new was recorded
 
 
-def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(current_app.config["VH_TIMEZONE"])).date()
+today = clock.today
 
 
 def _rows(stmt, params=None):

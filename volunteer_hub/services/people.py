@@ -15,12 +15,11 @@ from sqlalchemy import Select, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import selectinload
 
 from volunteer_hub.csvfiles import csv_safe
+from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.models import Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
-from volunteer_hub.pagination import CappedPage
+from volunteer_hub.pagination import CappedPage, rows_page
 from volunteer_hub.services.auth import normalise_email, reset_token
-from volunteer_hub.services.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
-from volunteer_hub.pagination import rows_page
 from volunteer_hub.urls import external_url
 
 PROFILE_FIELDS = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from volunteer_hub.services.errors import ValidationFailed
+from volunteer_hub.errors import ValidationFailed
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:

@@ -12,13 +12,14 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, load_only, selectinload
 
+from volunteer_hub import clock
+from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.models import (
     Attendance,
     AttendanceCorrection,
@@ -38,7 +39,6 @@ from volunteer_hub.models import (
     utcnow,
 )
 from volunteer_hub.services import calendar as calendar_service
-from volunteer_hub.services.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.urls import external_url
 
@@ -51,31 +51,8 @@ ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LE
 MAX_SESSION = dt.timedelta(hours=48)
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["VH_TIMEZONE"])
-
-
-# --- local time ----------------------------------------------------------------------------
-def local_to_utc(day: dt.date, time: dt.time, field: str = "start_time") -> dt.datetime:
-    """A wall-clock time in Europe/London as aware UTC.
-
-    A time that does not exist (the hour skipped when the clocks go forward) is refused; a
-    time that happens twice (when the clocks go back) means the first one, in summer time.
-    """
-    tz = _tz()
-    naive = dt.datetime.combine(day, time)
-    local = naive.replace(tzinfo=tz, fold=0)
-    round_trip = local.astimezone(dt.UTC).astimezone(tz)
-    if round_trip.replace(tzinfo=None) != naive:
-        raise ValidationFailed(
-            f"{time:%H:%M} does not exist on {day:%-d %B %Y}: the clocks go forward that night. Choose another time.",
-            field,
-        )
-    return local.astimezone(dt.UTC)
-
-
-def utc_to_local(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(_tz())
+local_to_utc = clock.local_to_utc
+utc_to_local = clock.to_local
 
 
 # --- courses -------------------------------------------------------------------------------
@@ -665,9 +642,7 @@ def check_can_book(session: TrainingSession, user: User, by_coordinator: bool = 
 
 
 def _fmt(value: dt.datetime) -> str:
-    from volunteer_hub.templating import format_local
-
-    return format_local(value)
+    return clock.format_local(value)
 
 
 def book_session(session: TrainingSession, user: User, by: User | None = None) -> Booking:

@@ -1,14 +1,14 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
+from volunteer_hub.forms import Form
 from volunteer_hub.services.auth import MIN_PASSWORD_LENGTH
 
 EMAIL = [DataRequired("Enter your email address."), Email("Enter an email address like name@example.org."), Length(max=254)]
 NEW_PASSWORD_HELP = f"At least {MIN_PASSWORD_LENGTH} characters. A few random words work well."
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)],
                        render_kw={"autocomplete": "name"})
     email = EmailField("Email address", validators=EMAIL, render_kw={"autocomplete": "email"})
@@ -18,30 +18,30 @@ class SignUpForm(FlaskForm):
                                  validators=[InputRequired("Tick the box to agree to the privacy notice.")])
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField("Email address", validators=EMAIL, render_kw={"autocomplete": "username"})
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Keep me signed in on this device")
 
 
-class PasswordForgotForm(FlaskForm):
+class PasswordForgotForm(Form):
     email = EmailField("Email address", validators=EMAIL, render_kw={"autocomplete": "email"})
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField("New password", validators=[DataRequired("Enter a new password."), Length(max=128)],
                              description=NEW_PASSWORD_HELP, render_kw={"autocomplete": "new-password"})
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password."), Length(max=128)],
                                      render_kw={"autocomplete": "current-password"})
     password = PasswordField("New password", validators=[DataRequired("Enter a new password."), Length(max=128)],
                              description=NEW_PASSWORD_HELP, render_kw={"autocomplete": "new-password"})
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     email = EmailField("New email address", validators=EMAIL, render_kw={"autocomplete": "email"})
     password = PasswordField("Your password", validators=[DataRequired("Enter your password."), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})

@@ -13,11 +13,11 @@ from volunteer_hub.blueprints.auth.forms import (
     SignInForm,
     SignUpForm,
 )
+from volunteer_hub.errors import DomainError
 from volunteer_hub.extensions import limiter
 from volunteer_hub.forms import ButtonForm, show_domain_error
 from volunteer_hub.models import db
 from volunteer_hub.services import auth as auth_service
-from volunteer_hub.services.errors import DomainError
 
 SIGN_UP_SENT = "Check your email: we have sent a link to confirm your address. It may take a minute to arrive."
 RESET_SENT = "If that email has an account, we have sent it a link to reset the password. Check your inbox."

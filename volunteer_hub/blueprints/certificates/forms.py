@@ -1,13 +1,12 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from volunteer_hub.forms import OptionalIntSelectField, SelectField, choices
+from volunteer_hub.forms import Form, OptionalIntSelectField, SelectField, choices
 from volunteer_hub.models import Role
 from volunteer_hub.services.certificates import STATUS_FILTERS
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     class Meta:
         csrf = False
 
@@ -16,7 +15,7 @@ class VerifyForm(FlaskForm):
                     render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
 
 
-class ComplianceFilterForm(FlaskForm):
+class ComplianceFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -26,7 +25,7 @@ class ComplianceFilterForm(FlaskForm):
     status = SelectField("Status", choices=choices(STATUS_FILTERS.items()), validators=[Optional()])
 
 
-class ExpiringFilterForm(FlaskForm):
+class ExpiringFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -34,7 +33,7 @@ class ExpiringFilterForm(FlaskForm):
                         validators=[Optional(), NumberRange(min=1, max=730, message="Enter a number of days from 1 to 730.")])
 
 
-class ExternalCertificateForm(FlaskForm):
+class ExternalCertificateForm(Form):
     course_id = OptionalIntSelectField("Course", choices=[],
                                        description="Choose the course it stands for, or leave this and type a title.")
     title = StringField("Or: what the certificate is for", validators=[Optional(), Length(max=160)],
@@ -47,6 +46,6 @@ class ExternalCertificateForm(FlaskForm):
                                   description="For example: original certificate seen, copy kept on file.")
 
 
-class CertificateRevokeForm(FlaskForm):
+class CertificateRevokeForm(Form):
     reason = TextAreaField("Reason", validators=[DataRequired("Give the reason for revoking it."), Length(max=500)],
                            description="Kept in the certificate's history. The public check shows only \"revoked\".")

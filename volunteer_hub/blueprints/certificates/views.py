@@ -21,6 +21,7 @@ from volunteer_hub.blueprints.certificates.forms import (
     VerifyForm,
 )
 from volunteer_hub.csvfiles import csv_response
+from volunteer_hub.errors import DomainError
 from volunteer_hub.extensions import limiter
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import Course, OrganisationKind, Role, db
@@ -36,7 +37,6 @@ from volunteer_hub.security import (
 from volunteer_hub.services import certificates as service
 from volunteer_hub.services import people as people_service
 from volunteer_hub.services.certificate_pdf import render_certificate_pdf
-from volunteer_hub.services.errors import DomainError
 
 
 def _verify_limit() -> str:

@@ -1,12 +1,11 @@
 import functools
 import uuid
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from volunteer_hub.blueprints.people.forms import MultiCheckboxField
-from volunteer_hub.forms import OptionalIntSelectField, SelectField, choices
+from volunteer_hub.forms import Form, OptionalIntSelectField, SelectField, choices
 from volunteer_hub.models import ItemKind, MovementKind, PlaceKind, TimeBand
 
 # Zero and negative quantities are refused by the service (with its message); this only keeps
@@ -20,7 +19,7 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-class OnceForm(FlaskForm):
+class OnceForm(Form):
     """A form that records stock: a hidden key makes a double submit record once."""
 
     idempotency_key = HiddenField(default=new_key, validators=[
@@ -95,7 +94,7 @@ class ReverseForm(OnceForm):
     reason = StringField("Why is it being reversed?", validators=[DataRequired("Say why."), Length(max=500)])
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     name = StringField("Name (one of them)", validators=[DataRequired("Enter the item's name."), Length(max=120)])
     plural = StringField("Plural (optional)", validators=[Optional(), Length(max=120)],
                          description="How to say several, e.g. personal alarms.")
@@ -109,26 +108,26 @@ class ItemEditForm(ItemForm):
     is_active = BooleanField("In use (untick to retire)")
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(Form):
     name = StringField("Name", validators=[DataRequired("Enter the place's name."), Length(max=120)])
     kind = SelectField("Kind", choices=choices((k.value, k.label) for k in PlaceKind))
 
 
-class StoreForm(FlaskForm):
+class StoreForm(Form):
     name = StringField("Store name", validators=[DataRequired("Enter the store's name."), Length(max=120)])
 
 
-class AssetForm(FlaskForm):
+class AssetForm(Form):
     item_id = SelectField("Item", coerce=int, choices=[])
     serial = StringField("Serial number", validators=[DataRequired("Enter the serial number."), Length(max=80)])
 
 
-class CheckOutForm(FlaskForm):
+class CheckOutForm(Form):
     user_id = OptionalIntSelectField("To", choices=[], validators=[InputRequired("Choose who takes it.")])
     due_on = DateField("Due back", validators=[InputRequired("Enter the due date.")])
 
 
-class MovementFilterForm(FlaskForm):
+class MovementFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -140,7 +139,7 @@ class MovementFilterForm(FlaskForm):
     date_to = DateField("To", validators=[Optional()])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     class Meta:
         csrf = False
 

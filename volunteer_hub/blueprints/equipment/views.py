@@ -1,15 +1,16 @@
 import datetime as dt
 from collections import defaultdict
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from volunteer_hub import clock
 from volunteer_hub.blueprints.equipment import bp
 from volunteer_hub.blueprints.equipment import forms as f
 from volunteer_hub.blueprints.equipment.chart import bar_chart
 from volunteer_hub.blueprints.main.views import add_dashboard_panel
 from volunteer_hub.csvfiles import csv_response
+from volunteer_hub.errors import DomainError
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import ItemKind, MovementKind, PlaceKind, TimeBand, db
 from volunteer_hub.pagination import requested_page
@@ -24,10 +25,9 @@ from volunteer_hub.security import (
     get_place_or_404,
     role_required,
 )
-from volunteer_hub.services import home as home_service
 from volunteer_hub.services import equipment as svc
+from volunteer_hub.services import home as home_service
 from volunteer_hub.services import people as people_service
-from volunteer_hub.services.errors import DomainError
 from volunteer_hub.templating import format_local
 
 add_dashboard_panel(30, "equipment/_panel.html")
@@ -82,7 +82,7 @@ def kit_bag():
 
 
 def _current_time_band() -> TimeBand:
-    hour = dt.datetime.now(ZoneInfo(current_app.config["VH_TIMEZONE"])).hour
+    hour = clock.to_local(clock.now()).hour
     if hour < 3:
         return TimeBand.NIGHT
     if hour < 6:

@@ -1,16 +1,15 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, SelectMultipleField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from volunteer_hub.forms import OptionalIntSelectField, SelectField, choices
+from volunteer_hub.forms import Form, OptionalIntSelectField, SelectField, choices
 from volunteer_hub.models import OrganisationKind, Role
 
 PHONE = [Optional(), Length(max=40), Regexp(r"^[0-9+() \-]{6,40}$", message="Enter a phone number using digits, spaces and + only.")]
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)],
                        render_kw={"autocomplete": "name"})
     preferred_name = StringField("Preferred name (optional)", validators=[Optional(), Length(max=120)],
@@ -21,7 +20,7 @@ class ProfileForm(FlaskForm):
     organisation_id = OptionalIntSelectField("Organisation", choices=[])
 
 
-class DbsForm(FlaskForm):
+class DbsForm(Form):
     dbs_checked_on = DateField("Date of DBS check", validators=[Optional()])
     dbs_renew_by = DateField("Renew DBS by", validators=[Optional()])
 
@@ -31,11 +30,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RolesForm(FlaskForm):
+class RolesForm(Form):
     roles = MultiCheckboxField("Roles", choices=choices((r.value, r.label) for r in Role))
 
 
-class DirectoryFilterForm(FlaskForm):
+class DirectoryFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -48,12 +47,12 @@ class DirectoryFilterForm(FlaskForm):
                             validators=[Optional()])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload."),
                                              FileAllowed(["csv", "txt"], "Upload a .csv file.")],
                      description="A .csv file with the columns above.")
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField("Name", validators=[DataRequired("Enter the organisation's name."), Length(max=120)])
     kind = SelectField("Kind", choices=choices((k.value, k.label) for k in OrganisationKind))

@@ -11,6 +11,7 @@ from volunteer_hub.blueprints.people.forms import (
     RolesForm,
 )
 from volunteer_hub.csvfiles import csv_response
+from volunteer_hub.errors import DomainError
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import OrganisationKind, Role, db
 from volunteer_hub.pagination import requested_page
@@ -22,7 +23,6 @@ from volunteer_hub.security import (
     role_required,
 )
 from volunteer_hub.services import people as people_service
-from volunteer_hub.services.errors import DomainError
 
 
 def _organisation_choices(current_id=None):

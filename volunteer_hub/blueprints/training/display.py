@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import current_app
-
+from volunteer_hub import clock
 from volunteer_hub.models import SessionStatus
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -18,7 +17,7 @@ _MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["VH_TIMEZONE"])  # ZoneInfo keeps one instance per key
+    return clock.ZONE
 
 
 def date(local: dt.datetime) -> str:
@@ -26,7 +25,7 @@ def date(local: dt.datetime) -> str:
     return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month]} {local.year}"
 
 
-def clock(local: dt.datetime) -> str:
+def clock_time(local: dt.datetime) -> str:
     """"7:30pm", "7pm" (format_local(value, "time")), of a local time."""
     hour, minute = local.hour, local.minute
     suffix = "am" if hour < 12 else "pm"
@@ -36,13 +35,13 @@ def clock(local: dt.datetime) -> str:
 
 def date_time(local: dt.datetime) -> str:
     """"Sat 28 Nov 2026, 7:30pm" (format_local(value)), of a local time."""
-    return f"{date(local)}, {clock(local)}"
+    return f"{date(local)}, {clock_time(local)}"
 
 
 def local_time_range(start: dt.datetime, end: dt.datetime) -> str:
     """"6pm to 8:30pm"; across a clock change both ends say which time: "1:30am (BST) to 1:30am
     (GMT)"; ending another day: "10pm to 2am on Sun 29 Nov 2026". Of two local times."""
-    first, last = clock(start), clock(end)
+    first, last = clock_time(start), clock_time(end)
     if start.utcoffset() != end.utcoffset():
         first, last = f"{first} ({start.tzname()})", f"{last} ({end.tzname()})"
     if start.date() != end.date():

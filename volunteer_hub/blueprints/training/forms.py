@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -11,10 +10,10 @@ from wtforms import (
     TimeField,
     URLField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, URL
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from volunteer_hub.forms import OptionalIntSelectField, SelectField, choices
+from volunteer_hub.forms import Form, OptionalIntSelectField, SelectField, choices
 from volunteer_hub.models import AttendanceStatus
 
 
@@ -23,7 +22,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CourseEditForm(FlaskForm):
+class CourseEditForm(Form):
     title = StringField("Title", validators=[DataRequired("Enter the course title."), Length(max=160)])
     summary = StringField("Short summary", validators=[Optional(), Length(max=300)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)], render_kw={"rows": 5})
@@ -38,7 +37,7 @@ class CourseEditForm(FlaskForm):
     is_active = BooleanField("Active (retired courses cannot get new sessions)", default=True)
 
 
-class SessionEditForm(FlaskForm):
+class SessionEditForm(Form):
     course_id = SelectField("Course", coerce=int, choices=[])
     date = DateField("Date", validators=[DataRequired("Enter the date.")])
     start_time = TimeField("Starts (UK time)", validators=[DataRequired("Enter the start time.")])
@@ -59,15 +58,15 @@ class SessionEditForm(FlaskForm):
                           description="What to bring, access, parking.", render_kw={"rows": 4})
 
 
-class SessionCopyForm(FlaskForm):
+class SessionCopyForm(Form):
     new_date = DateField("New date", validators=[DataRequired("Enter the date for the copy.")])
 
 
-class SessionCancelForm(FlaskForm):
+class SessionCancelForm(Form):
     reason = StringField("Reason (sent to everyone booked)", validators=[DataRequired("Say why."), Length(max=500)])
 
 
-class SessionFilterForm(FlaskForm):
+class SessionFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -76,23 +75,23 @@ class SessionFilterForm(FlaskForm):
     place = StringField("Place", validators=[Optional(), Length(max=100)], render_kw={"list": "known-places"})
 
 
-class BookPersonForm(FlaskForm):
+class BookPersonForm(Form):
     email = EmailField("Email of the person to book in", validators=[DataRequired("Enter their email."), Email()])
 
 
-class BookingMoveForm(FlaskForm):
+class BookingMoveForm(Form):
     session_id = SelectField("Move to", coerce=int, choices=[])
 
 
-class MarkForm(FlaskForm):
+class MarkForm(Form):
     status = SelectField("Mark", choices=choices((s.value, s.label) for s in AttendanceStatus))
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     email = EmailField("Email", validators=[DataRequired("Enter their email address."), Email()])
     name = StringField("Name (only if they are new to the site)", validators=[Optional(), Length(max=120)])
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     status = SelectField("Correct mark to", choices=choices((s.value, s.label) for s in AttendanceStatus))
     reason = StringField("Reason", validators=[DataRequired("Give a reason for the correction."), Length(max=500)])

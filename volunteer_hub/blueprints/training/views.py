@@ -29,6 +29,7 @@ from volunteer_hub.blueprints.training.forms import (
     SessionFilterForm,
     WalkInForm,
 )
+from volunteer_hub.errors import DomainError
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import (
     Attendance,
@@ -57,7 +58,6 @@ from volunteer_hub.security import (
 )
 from volunteer_hub.services import home as home_service
 from volunteer_hub.services import training as training_service
-from volunteer_hub.services.errors import DomainError
 from volunteer_hub.templating import format_local, ordinal
 from volunteer_hub.urls import external_url
 

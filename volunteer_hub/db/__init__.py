@@ -1,0 +1,1 @@
+"""Database plumbing below the models: the SQLite write queue."""
