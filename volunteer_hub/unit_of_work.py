@@ -22,7 +22,7 @@ command names. The audit trail reads the actor from there, in the same transacti
 """
 from __future__ import annotations
 
-from flask import flash, has_request_context
+from flask import flash, g, has_request_context
 from flask_wtf import FlaskForm
 
 from volunteer_hub.actor import set_actor
@@ -46,6 +46,7 @@ class UnitOfWork:
         self._writing = None
 
     def __enter__(self) -> UnitOfWork:
+        self._previous_actor = g.get("actor", _SIGNED_IN)
         if self.actor is not _SIGNED_IN:
             set_actor(self.actor)
         if not has_request_context():
@@ -65,6 +66,10 @@ class UnitOfWork:
             db.session.rollback()
         finally:
             self._writing.__exit__(None, None, None)
+            if self._previous_actor is _SIGNED_IN:
+                g.pop("actor", None)
+            else:
+                g.actor = self._previous_actor
         if not isinstance(exc, DomainError) or not has_request_context():
             return False
         self.error = exc
