@@ -5,7 +5,8 @@ from tests.factories import make_user
 from tests.factories_equipment import make_asset, make_item, stock
 from tests.factories_training import make_booking, make_course, make_session
 from volunteer_hub.models import BookingStatus, Role, utcnow
-from volunteer_hub.services import equipment, home, training
+from volunteer_hub.queries import training as training_queries
+from volunteer_hub.services import equipment, home
 
 
 def test_the_next_booking_is_the_soonest_active_one_still_to_come(app):
@@ -22,7 +23,7 @@ def test_the_next_booking_is_the_soonest_active_one_still_to_come(app):
     assert (found.id, found.course_title, found.booking_status) == (waiting.id, "Ask for Angela", BookingStatus.WAITLISTED)
     assert found.starts_at == waiting.starts_at
     # The same one the area's own list would give.
-    active = [b for b in training.my_bookings(person) if b.is_active and b.session.starts_at > utcnow()]
+    active = [b for b in training_queries.my_bookings(person) if b.is_active and b.session.starts_at > utcnow()]
     assert min(active, key=lambda b: b.session.starts_at).session_id == found.id
 
 
@@ -37,7 +38,7 @@ def test_the_sessions_taught_are_those_not_ended_soonest_first(app):
     taught = home.sessions_taught(trainer, 3)
     assert [s.id for s in taught] == [running.id, soon[1].id, soon[0].id]
     assert taught[0].course_title == "Trauma-informed practice" and taught[0].booking_status is None
-    expected = [s.id for s in training.trainer_sessions(trainer) if s.ends_at > utcnow()][:3]
+    expected = [s.id for s in training_queries.trainer_sessions(trainer) if s.ends_at > utcnow()][:3]
     assert [s.id for s in taught] == expected
 
 

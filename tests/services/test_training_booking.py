@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from tests.factories import make_user
 from tests.factories_training import make_booking, make_course, make_session
+from volunteer_hub import clock
 from volunteer_hub.errors import Conflict, DomainError, NotAllowed, ValidationFailed
 from volunteer_hub.jobs import lapse_offers_job
 from volunteer_hub.models import (
@@ -19,6 +20,8 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
+from volunteer_hub.queries import register as register_queries
+from volunteer_hub.queries import training as training_queries
 from volunteer_hub.services import training as svc
 
 
@@ -160,7 +163,7 @@ def test_a_full_session_puts_people_on_the_waitlist_in_order(app):
     people = [make_user() for _ in range(5)]
     bookings = [svc.book_session(s, p) for p in people]
     assert [b.status for b in bookings] == [BookingStatus.CONFIRMED] * 2 + [BookingStatus.WAITLISTED] * 3
-    assert [svc.waitlist_position(b) for b in bookings[2:]] == [1, 2, 3]
+    assert [training_queries.waitlist_position(b) for b in bookings[2:]] == [1, 2, 3]
     assert "(3rd in line)" in _emails(people[4].email)[0].body_text
 
 
@@ -170,10 +173,10 @@ def test_waitlist_positions_of_many_bookings_match_each_ones_position(app):
     bookings = [svc.book_session(full, p) for p in people] + [svc.book_session(other, p) for p in people[:2]]
     svc.cancel_booking(bookings[1], by=people[1])  # the first in line leaves: the others move up
     db.session.commit()
-    positions = svc.waitlist_positions(bookings)
-    assert positions == {b.id: svc.waitlist_position(b) for b in bookings}
+    positions = training_queries.waitlist_positions(bookings)
+    assert positions == {b.id: training_queries.waitlist_position(b) for b in bookings}
     assert [positions[b.id] for b in bookings] == [None, None, 1, 2, None, 1]
-    assert svc.waitlist_positions([]) == {}
+    assert training_queries.waitlist_positions([]) == {}
 
 
 def test_a_cancellation_offers_the_place_to_the_first_in_line(app):
@@ -252,7 +255,7 @@ def test_raising_capacity_offers_the_new_places_in_order(app):
     bookings = [svc.book_session(s, make_user()) for _ in range(4)]
     offered = svc.change_capacity(s, 3)
     assert offered == bookings[1:3]
-    assert bookings[3].status is BookingStatus.WAITLISTED and svc.waitlist_position(bookings[3]) == 3
+    assert bookings[3].status is BookingStatus.WAITLISTED and training_queries.waitlist_position(bookings[3]) == 3
 
 
 def test_a_cancellation_after_the_cut_off_is_taken_but_marked_late(app):
@@ -260,7 +263,7 @@ def test_a_cancellation_after_the_cut_off_is_taken_but_marked_late(app):
     booking = svc.book_session(s, make_user())
     svc.cancel_booking(booking, by=booking.user)
     assert booking.status is BookingStatus.CANCELLED and booking.is_late_cancellation
-    assert svc.late_cancellations(s) == [booking]
+    assert register_queries.late_cancellations(s) == [booking]
     early = svc.book_session(make_session(starts_in=dt.timedelta(days=5)), make_user())
     svc.cancel_booking(early, by=early.user)
     assert not early.is_late_cancellation
@@ -297,8 +300,8 @@ def test_cancelling_a_session_tells_everyone_booked_or_waiting(app, coordinator)
 
 def test_editing_time_or_place_emails_people_and_copy_keeps_local_times(app, coordinator, trainer):
     course = make_course()
-    values = svc.SessionValues(course=course, starts_at=svc.local_to_utc(dt.date(2027, 6, 1), dt.time(18)),
-                               ends_at=svc.local_to_utc(dt.date(2027, 6, 1), dt.time(20)), place="Town Hall",
+    values = svc.SessionValues(course=course, starts_at=clock.local_to_utc(dt.date(2027, 6, 1), dt.time(18)),
+                               ends_at=clock.local_to_utc(dt.date(2027, 6, 1), dt.time(20)), place="Town Hall",
                                online_url=None, capacity=5, trainers=[trainer])
     s = svc.create_session(values)
     booking = svc.book_session(s, make_user())
@@ -307,7 +310,7 @@ def test_editing_time_or_place_emails_people_and_copy_keeps_local_times(app, coo
     changed = _emails(booking.user.email)[-1]
     assert changed.subject.startswith("Changed:") and "Library" in changed.body_text
     copy = svc.copy_session(s, dt.date(2027, 1, 12))  # winter: same 6pm local, different UTC hour
-    assert svc.utc_to_local(copy.starts_at).hour == 18 and copy.starts_at.hour == 18
+    assert clock.to_local(copy.starts_at).hour == 18 and copy.starts_at.hour == 18
     assert s.starts_at.hour == 17 and copy.place == "Library" and copy.trainers == [trainer]
 
 
@@ -340,4 +343,4 @@ def test_course_titles_are_unique_and_not_their_own_prerequisite(app):
 def test_trainers_only_teach_what_they_are_given(app):
     trainer = make_user(Role.TRAINER)
     s = make_session(trainers=[trainer])
-    assert svc.trainer_sessions(trainer) == [s] and svc.is_trainer_of(trainer, s)
+    assert training_queries.trainer_sessions(trainer) == [s] and training_queries.is_trainer_of(trainer, s)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tests.factories import make_user
 from tests.factories_training import make_booking, make_course, make_session
+from volunteer_hub import clock
 from volunteer_hub.errors import ValidationFailed
 from volunteer_hub.models import BookingStatus, OutboxMessage, db, immediate_transactions
 from volunteer_hub.services import calendar as cal_svc
@@ -20,12 +21,12 @@ UTC = dt.UTC
 # --- the clock change (last Sunday of March and of October 2026) -------------------------
 def test_a_time_skipped_when_the_clocks_go_forward_is_refused_clearly(app):
     with pytest.raises(ValidationFailed, match="01:30 does not exist on 29 March 2026: the clocks go forward"):
-        svc.local_to_utc(dt.date(2026, 3, 29), dt.time(1, 30))
+        clock.local_to_utc(dt.date(2026, 3, 29), dt.time(1, 30))
 
 
 def test_a_night_session_across_the_spring_change_is_an_hour_shorter(app):
-    starts = svc.local_to_utc(dt.date(2026, 3, 29), dt.time(0, 30))
-    ends = svc.local_to_utc(dt.date(2026, 3, 29), dt.time(3, 0))
+    starts = clock.local_to_utc(dt.date(2026, 3, 29), dt.time(0, 30))
+    ends = clock.local_to_utc(dt.date(2026, 3, 29), dt.time(3, 0))
     assert starts == dt.datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
     assert ends - starts == dt.timedelta(hours=1, minutes=30)
     assert format_local(starts, "long") == "Sunday 29 March 2026, 12:30am (GMT)"
@@ -33,10 +34,10 @@ def test_a_night_session_across_the_spring_change_is_an_hour_shorter(app):
 
 
 def test_1_30_on_the_autumn_night_is_the_first_one_in_summer_time(app):
-    starts = svc.local_to_utc(dt.date(2026, 10, 25), dt.time(1, 30))
+    starts = clock.local_to_utc(dt.date(2026, 10, 25), dt.time(1, 30))
     assert starts == dt.datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     assert format_local(starts, "long") == "Sunday 25 October 2026, 1:30am (BST)"
-    ends = svc.local_to_utc(dt.date(2026, 10, 25), dt.time(2, 30))
+    ends = clock.local_to_utc(dt.date(2026, 10, 25), dt.time(2, 30))
     assert ends - starts == dt.timedelta(hours=2)  # 1:30 BST -> 1:00 GMT -> 2:30 GMT
 
 
@@ -46,7 +47,7 @@ def test_sessions_on_clock_change_nights_sort_by_real_time(app, trainer):
     for label, day, time in [("c", dt.date(2026, 10, 25), dt.time(2, 0)), ("a", dt.date(2026, 10, 25), dt.time(0, 45)),
                              ("b", dt.date(2026, 10, 25), dt.time(1, 30)), ("e", dt.date(2026, 3, 29), dt.time(3, 0)),
                              ("d", dt.date(2026, 3, 29), dt.time(0, 30))]:
-        starts = svc.local_to_utc(day, time)
+        starts = clock.local_to_utc(day, time)
         made[label] = svc.create_session(svc.SessionValues(
             course=course, starts_at=starts, ends_at=starts + dt.timedelta(hours=1), place="Hall", online_url=None,
             capacity=5, trainers=[trainer], booking_opens_at=starts - dt.timedelta(days=400),
@@ -65,7 +66,7 @@ def _event(data: bytes | str):
 
 def test_the_invitation_has_a_stable_uid_london_times_and_the_details(app, trainer):
     course = make_course("Ask for Angela / WAVE for venue staff")
-    starts = svc.local_to_utc(dt.date(2027, 7, 1), dt.time(19, 0))
+    starts = clock.local_to_utc(dt.date(2027, 7, 1), dt.time(19, 0))
     s = make_session(course, starts_in=dt.timedelta(days=300), place="The Red Lion, Bridge Street", trainers=[trainer])
     s.starts_at, s.ends_at = starts, starts + dt.timedelta(hours=2)
     db.session.commit()

@@ -8,6 +8,7 @@ from tests.factories import make_org, make_user
 from tests.factories_training import make_booking, make_course, make_session
 from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.models import AttendanceCorrection, AttendanceStatus, OutboxMessage, Role, SessionStatus, User, db
+from volunteer_hub.queries import register as register_queries
 from volunteer_hub.services import certificates
 from volunteer_hub.services import training as svc
 
@@ -32,7 +33,7 @@ def test_the_register_lists_booked_people_and_walk_ins_by_name_with_organisation
     make_booking(today, make_user(name="Zed", organisation=org))
     make_booking(today, make_user(name="Amy"))
     svc.add_walk_in(today, by=trainer, name="Bea New", email="bea@example.org")
-    rows = svc.register_rows(today)
+    rows = register_queries.register_rows(today)
     assert [r.user.name for r in rows] == ["Amy", "Bea New", "Zed"]
     assert rows[2].user.organisation.name == "Street Pastors" and rows[1].booking is None
 
@@ -49,7 +50,7 @@ def test_mark_everyone_present_leaves_existing_marks(today, trainer):
     people = [make_booking(today).user for _ in range(3)]
     svc.mark_attendance(today, people[0], A, by=trainer)
     assert svc.mark_everyone_present(today, by=trainer) == 2
-    assert [r.status for r in svc.register_rows(today)].count(P) == 2
+    assert [r.status for r in register_queries.register_rows(today)].count(P) == 2
 
 
 def test_walk_ins_existing_and_new_the_new_one_invited(today, trainer):
@@ -65,7 +66,7 @@ def test_walk_ins_existing_and_new_the_new_one_invited(today, trainer):
     assert new.has_role(Role.VOLUNTEER) and new.password_hash is None
     invite = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "new@example.org"))
     assert "/auth/password/set/" in invite.body_text
-    assert {r.user.id for r in svc.register_rows(today)} == {known.id, new.id}
+    assert {r.user.id for r in register_queries.register_rows(today)} == {known.id, new.id}
 
 
 def test_finalising_needs_every_mark_then_locks_and_issues_certificates(today, trainer, synced):
@@ -119,7 +120,7 @@ def test_attendance_rates_per_session_course_and_no_shows(app, trainer):
     unfinalised = make_session(course, starts_in=dt.timedelta(days=-1), opens_ago=dt.timedelta(days=9),
                                closes_before=dt.timedelta(0), trainers=[trainer])
     svc.mark_attendance(unfinalised, make_booking(unfinalised).user, A, by=trainer)
-    per_session, per_course, no_shows = svc.attendance_rates()
+    per_session, per_course, no_shows = register_queries.attendance_rates()
     assert sorted((r.attended, r.marked, r.percent) for r in per_session) == [(1, 2, 50), (3, 4, 75)]
     assert [(r.label, r.attended, r.marked, r.percent) for r in per_course] == [("Bystander intervention", 4, 6, 67)]
     assert [(u.name, n) for u, n in no_shows] == [("Often Absent", 2)]

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from tests.conftest import _empty_tables
 from tests.factories import make_user
 from tests.factories_training import make_session
+from volunteer_hub import models
 from volunteer_hub.errors import DomainError
 from volunteer_hub.models import Booking, BookingStatus, db, utcnow
+from volunteer_hub.queries import training as training_queries
 from volunteer_hub.services import training as svc
 
 PEOPLE = 8
@@ -26,7 +28,7 @@ class Waitlist(RuleBasedStateMachine):
         self.people = [make_user(password=None) for _ in range(PEOPLE)]
 
     def _booking(self, i):
-        return svc.active_booking(self.session, self.people[i])
+        return training_queries.active_booking(self.session, self.people[i])
 
     def _do(self, fn, *args):
         try:
@@ -75,17 +77,17 @@ class Waitlist(RuleBasedStateMachine):
             return
         db.session.expire_all()
         active = list(db.session.scalars(select(Booking).where(
-            Booking.session_id == self.session.id, Booking.status.in_(svc.ACTIVE)).order_by(Booking.queue_number)))
-        held = [b for b in active if b.status in svc.HOLDING]
-        queue = [b for b in active if b.status in svc.WAITING]
+            Booking.session_id == self.session.id, Booking.status.in_(models.ACTIVE)).order_by(Booking.queue_number)))
+        held = [b for b in active if b.status in models.HOLDING]
+        queue = [b for b in active if b.status in models.WAITING]
         waiting = [b for b in active if b.status is BookingStatus.WAITLISTED]
         assert len(held) <= self.session.capacity
         assert len({b.user_id for b in active}) == len(active)  # nobody both booked and waiting
         # Offers go to the front of the queue, in order; then the rest wait in order.
         statuses = [b.status for b in queue]
         assert statuses == sorted(statuses, key=lambda s: s is BookingStatus.WAITLISTED)
-        assert [svc.waitlist_position(b) for b in queue] == list(range(1, len(queue) + 1))
-        assert svc.waitlist_positions(active) == {b.id: svc.waitlist_position(b) for b in active}  # one query, same answer
+        assert [training_queries.waitlist_position(b) for b in queue] == list(range(1, len(queue) + 1))
+        assert training_queries.waitlist_positions(active) == {b.id: training_queries.waitlist_position(b) for b in active}  # one query, same answer
         # A free place never sits empty while someone waits.
         if waiting:
             assert len(held) == self.session.capacity

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from tests.factories import make_org, make_user, sign_in_as
 from tests.factories_training import make_booking, make_course, make_session
+from volunteer_hub import clock
 from volunteer_hub.jobs import send_outbox_job
 from volunteer_hub.models import (
     Attendance,
@@ -38,7 +39,7 @@ def test_session_list_filters_and_shows_places_left_or_waitlist(client, voluntee
     assert "2 upcoming sessions" in page and "4 places left" in page and "Full · 1 waiting" in page
     assert page.index("Ask for Angela") < page.index("Bystander intervention")
     assert "Bystander" not in _text(client.get(f"/training/sessions?course={angela.id}")).split("upcoming")[1]
-    month = svc.utc_to_local(full.starts_at).strftime("%Y-%m")
+    month = clock.to_local(full.starts_at).strftime("%Y-%m")
     assert "1 upcoming session." in _text(client.get(f"/training/sessions?month={month}"))
     assert "1 upcoming session." in _text(client.get("/training/sessions?place=town+hall"))
     assert client.get("/training/sessions?course=abc&month=garbage&page=x").status_code == 200
@@ -173,7 +174,7 @@ def test_coordinator_schedules_a_session_and_a_skipped_hour_is_explained(client,
     r = client.post("/training/sessions/new", data=form)
     assert r.status_code == 302
     s = db.session.scalar(select(TrainingSession))
-    assert svc.utc_to_local(s.starts_at).hour == 18 and s.trainers == [trainer]
+    assert clock.to_local(s.starts_at).hour == 18 and s.trainers == [trainer]
     assert s.cancellation_cutoff_at == s.starts_at - dt.timedelta(hours=24)
 
 
@@ -181,10 +182,10 @@ def test_coordinator_cannot_lower_capacity_below_bookings(client, coordinator, t
     for _ in range(3):
         make_booking(training_session)
     sign_in_as(client, coordinator)
-    local = svc.utc_to_local(training_session.starts_at)
+    local = clock.to_local(training_session.starts_at)
     r = client.post(f"/training/sessions/{training_session.id}/edit", data={
         "course_id": training_session.course_id, "date": local.date().isoformat(),
-        "start_time": local.strftime("%H:%M"), "end_time": svc.utc_to_local(training_session.ends_at).strftime("%H:%M"),
+        "start_time": local.strftime("%H:%M"), "end_time": clock.to_local(training_session.ends_at).strftime("%H:%M"),
         "place": training_session.place, "capacity": "2", "trainer_ids": [t.id for t in training_session.trainers]})
     assert r.status_code == 400 and "cannot go below 3" in _text(r) and 'id="capacity-error"' in _text(r)
     db.session.expire_all()
@@ -196,7 +197,7 @@ def test_coordinator_books_in_copies_moves_and_cancels(client, coordinator, trai
     r = client.post(f"/training/sessions/{training_session.id}/book-person", data={"email": volunteer.email},
                     follow_redirects=True)
     assert "Vera Volunteer is booked." in _text(r)
-    new_day = (svc.utc_to_local(training_session.starts_at) + dt.timedelta(days=7)).date()
+    new_day = (clock.to_local(training_session.starts_at) + dt.timedelta(days=7)).date()
     r = client.post(f"/training/sessions/{training_session.id}/copy", data={"new_date": new_day.isoformat()})
     copy_id = int(r.headers["Location"].split("/")[-2])
     booking = db.session.scalar(select(Booking))
@@ -349,15 +350,15 @@ def test_list_and_register_queries_do_not_grow_with_the_data(app, client, traine
 def test_the_list_shows_and_sorts_sessions_on_the_autumn_clock_change_night(client, volunteer, trainer, monkeypatch):
     course = make_course("Night-time economy walkabout")
     for time in (dt.time(2, 0), dt.time(0, 45), dt.time(1, 30)):
-        starts = svc.local_to_utc(dt.date(2026, 10, 25), time)
+        starts = clock.local_to_utc(dt.date(2026, 10, 25), time)
         s = make_session(course, trainers=[trainer])
         s.starts_at, s.ends_at = starts, starts + dt.timedelta(hours=1)
         s.booking_opens_at, s.booking_closes_at = starts - dt.timedelta(days=2), starts
         s.cancellation_cutoff_at = starts - dt.timedelta(hours=1)
     db.session.commit()
     sign_in_as(client, volunteer)
-    monkeypatch.setattr(svc, "utcnow", lambda: dt.datetime(2026, 10, 20, tzinfo=dt.UTC))  # the week before
-    page = _text(client.get("/training/sessions?month=2026-10"))
+    with clock.freeze(dt.datetime(2026, 10, 20, tzinfo=dt.UTC)):  # the week before
+        page = _text(client.get("/training/sessions?month=2026-10"))
     assert "3 upcoming sessions" in page
     assert page.index("12:45am to 1:45am") < page.index("1:30am (BST) to 1:30am (GMT)") < page.index("2am to 3am")
 

@@ -7,6 +7,8 @@ import random
 
 from sqlalchemy import func, select
 
+from volunteer_hub.clock import local_to_utc
+from volunteer_hub.clock import to_local as utc_to_local
 from volunteer_hub.demo._scale import insert_batches, spread, target
 from volunteer_hub.demo.a_people import GENERATED_EMAIL_DOMAIN
 from volunteer_hub.models import (
@@ -24,7 +26,6 @@ from volunteer_hub.models import (
     session_trainers,
     utcnow,
 )
-from volunteer_hub.services.training import local_to_utc, utc_to_local
 
 COURSES = [
     ("Bystander intervention", 24, 150,

@@ -13,6 +13,7 @@ import secrets
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
+from volunteer_hub.clock import to_local as utc_to_local
 from volunteer_hub.demo._scale import fix_sequence, insert_batches
 from volunteer_hub.demo.b_training import GENERATED_NOTES
 from volunteer_hub.models import (
@@ -27,7 +28,6 @@ from volunteer_hub.models import (
     db,
 )
 from volunteer_hub.services import certificates as service
-from volunteer_hub.services.training import utc_to_local
 
 COURSES = {
     "Bystander intervention": 24,

@@ -33,7 +33,12 @@ from volunteer_hub.models.people import (  # noqa: F401
     UserRole,
 )
 from volunteer_hub.models.training import (  # noqa: F401
+    ACTIVE,
     ACTIVE_BOOKING_STATUSES,
+    ATTENDED,
+    HOLDING,
+    MAX_SESSION,
+    WAITING,
     Attendance,
     AttendanceCorrection,
     AttendanceStatus,

@@ -175,6 +175,16 @@ class AttendanceStatus(enum.Enum):
         return self.value.replace("_", " ").capitalize()
 
 
+# Which bookings hold a place, wait in the queue, or are active; which marks count as attended.
+HOLDING = (BookingStatus.CONFIRMED, BookingStatus.OFFERED)
+WAITING = (BookingStatus.WAITLISTED, BookingStatus.OFFERED)
+ACTIVE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED, BookingStatus.OFFERED)
+ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+# The longest a session may run. The form allows at most a day (it ends the next day at the latest);
+# the session list relies on the bound to read only the sessions starting from now minus this.
+MAX_SESSION = dt.timedelta(hours=48)
+
+
 class Attendance(db.Model):
     """One person's mark on a session's register (booked or walk-in)."""
 

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
+from volunteer_hub import clock, models
 from volunteer_hub.blueprints.training import bp, display
 from volunteer_hub.blueprints.training.forms import (
     BookingMoveForm,
@@ -45,6 +46,8 @@ from volunteer_hub.models import (
     utcnow,
 )
 from volunteer_hub.pagination import requested_page
+from volunteer_hub.queries import register as register_queries
+from volunteer_hub.queries import training as training_queries
 from volunteer_hub.security import (
     STAFF,
     can_take_register,
@@ -101,9 +104,9 @@ def course_edit(course_id):
 
 
 # --- sessions ------------------------------------------------------------------------------
-def _filter_form() -> tuple[SessionFilterForm, training_service.SessionFilter]:
+def _filter_form() -> tuple[SessionFilterForm, training_queries.SessionFilter]:
     form = SessionFilterForm(request.args)
-    form.course.choices = choices([("", "Any course")] + training_service.course_choices())
+    form.course.choices = choices([("", "Any course")] + training_queries.course_choices())
     if not form.validate():
         for name in ("course", "month", "place"):
             if getattr(form, name).errors:
@@ -114,14 +117,14 @@ def _filter_form() -> tuple[SessionFilterForm, training_service.SessionFilter]:
             month = dt.datetime.strptime(form.month.data, "%Y-%m").date()
         except ValueError:
             form.month.data = None
-    return form, training_service.SessionFilter(course_id=form.course.data, month=month, place=form.place.data or "")
+    return form, training_queries.SessionFilter(course_id=form.course.data, month=month, place=form.place.data or "")
 
 
 class _SessionListPage(Pagination):
     """A page of the session list (rows, not entities), numbered as `db.paginate` numbers pages."""
 
     def _query_items(self):
-        rows, self._total = training_service.upcoming_sessions(
+        rows, self._total = training_queries.upcoming_sessions(
             self._query_args["filter"], current_user, self.per_page, (self.page - 1) * self.per_page)
         return rows
 
@@ -162,7 +165,7 @@ def session_list():
     page = _SessionListPage(page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"], max_per_page=None,
                             error_out=False, filter=f)
     page.items = _session_cards(page.items)
-    return render_template("training/sessions.html", form=form, page=page, places=training_service.known_places())
+    return render_template("training/sessions.html", form=form, page=page, places=training_queries.known_places())
 
 
 def _session_form(session=None) -> SessionEditForm:
@@ -174,23 +177,23 @@ def _session_form(session=None) -> SessionEditForm:
     trainers = db.session.scalars(select(User).where(User.is_active).order_by(User.name)).all()
     form.trainer_ids.choices = choices((u.id, u.name) for u in trainers if u.has_role(Role.TRAINER))
     if session is not None and request.method == "GET":
-        start, end = training_service.utc_to_local(session.starts_at), training_service.utc_to_local(session.ends_at)
+        start, end = clock.to_local(session.starts_at), clock.to_local(session.ends_at)
         form.date.data, form.start_time.data, form.end_time.data = start.date(), start.time(), end.time()
         form.trainer_ids.data = [t.id for t in session.trainers]
-        form.booking_opens.data = training_service.utc_to_local(session.booking_opens_at).replace(tzinfo=None)
-        form.booking_closes.data = training_service.utc_to_local(session.booking_closes_at).replace(tzinfo=None)
-        form.cancellation_cutoff.data = training_service.utc_to_local(session.cancellation_cutoff_at).replace(tzinfo=None)
+        form.booking_opens.data = clock.to_local(session.booking_opens_at).replace(tzinfo=None)
+        form.booking_closes.data = clock.to_local(session.booking_closes_at).replace(tzinfo=None)
+        form.cancellation_cutoff.data = clock.to_local(session.cancellation_cutoff_at).replace(tzinfo=None)
     return form
 
 
 def _local(value: dt.datetime | None, field: str) -> dt.datetime | None:
-    return training_service.local_to_utc(value.date(), value.time(), field) if value else None
+    return clock.local_to_utc(value.date(), value.time(), field) if value else None
 
 
 def _session_values(form: SessionEditForm) -> training_service.SessionValues:
-    starts_at = training_service.local_to_utc(form.date.data, form.start_time.data, "start_time")
+    starts_at = clock.local_to_utc(form.date.data, form.start_time.data, "start_time")
     end_day = form.date.data + dt.timedelta(days=1 if form.end_time.data <= form.start_time.data else 0)
-    ends_at = training_service.local_to_utc(end_day, form.end_time.data, "end_time")
+    ends_at = clock.local_to_utc(end_day, form.end_time.data, "end_time")
     trainers = db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []))).all()
     return training_service.SessionValues(
         course=get_course_or_404(form.course_id.data), starts_at=starts_at, ends_at=ends_at, place=form.place.data,
@@ -302,16 +305,16 @@ def _booking_lines(rows) -> list[_BookingLine]:
 @bp.get("/sessions/<int:session_id>")
 @login_required
 def session_detail(session_id):
-    page = training_service.session_page(session_id, current_user)
+    page = training_queries.session_page(session_id, current_user)
     if page is None:
         abort(404)
     if page.has_expired_offers:  # settled before showing it, so nothing waits for the scheduler
         _lapse_offers(db.session.get(TrainingSession, session_id))
-        page = training_service.session_page(session_id, current_user)
+        page = training_queries.session_page(session_id, current_user)
     staff = is_staff(current_user)
     ctx = {}
     if staff:
-        bookings, late = training_service.session_booking_rows(session_id)
+        bookings, late = training_queries.session_booking_rows(session_id)
         ctx.update(bookings=_booking_lines(bookings), late=late, book_form=BookPersonForm(), copy_form=SessionCopyForm(),
                    cancel_form=SessionCancelForm())
     s = page.session
@@ -330,7 +333,7 @@ def _move_choices(session):
         TrainingSession.course_id == session.course_id, TrainingSession.id != session.id,
         TrainingSession.status == SessionStatus.SCHEDULED, TrainingSession.starts_at > utcnow())
         .order_by(TrainingSession.starts_at).limit(MOVE_CHOICES)).all()
-    counts = training_service.place_counts(s.id for s in others)
+    counts = training_queries.place_counts(s.id for s in others)
     return [(s.id, f"{format_local(s.starts_at)} · {s.place or 'Online'} · {_places_left(s, *counts[s.id])}")
             for s in others]
 
@@ -358,7 +361,7 @@ def session_book(session_id):
     if booking.status is BookingStatus.CONFIRMED:
         flash("You are booked. We have emailed you the details and a calendar invitation.", "success")
     else:
-        position = training_service.waitlist_position(booking)
+        position = training_queries.waitlist_position(booking)
         flash(f"The session is full: you are on the waitlist, {ordinal(position or 0)} in line. "
               "We will email you if a place comes up.", "info")
     return redirect(url_for("training.session_detail", session_id=session_id))
@@ -496,7 +499,7 @@ def _my_training_lines(rows) -> tuple[list[_MyBooking], list[_PastSession]]:
     upcoming, past = [], []
     for r in rows:  # latest first
         if r.ends_at > now:
-            if r.status in training_service.ACTIVE:
+            if r.status in models.ACTIVE:
                 start, end = r.starts_at.astimezone(tz), r.ends_at.astimezone(tz)
                 state = "cancelled" if r.session_status is SessionStatus.CANCELLED else r.status.value
                 upcoming.append((r.starts_at, _MyBooking(
@@ -519,7 +522,7 @@ def _my_training_lines(rows) -> tuple[list[_MyBooking], list[_PastSession]]:
 @bp.get("/mine")
 @login_required
 def my_training():
-    rows = training_service.my_training(current_user)
+    rows = training_queries.my_training(current_user)
     if rows:  # each row carries the calendar link's token
         token = rows[0].feed_token
     else:
@@ -555,8 +558,8 @@ def calendar_feed(token):
 @bp.get("/teaching")
 @role_required(Role.TRAINER, *STAFF)
 def my_sessions():
-    sessions = training_service.trainer_sessions(current_user)
-    counts = training_service.place_counts(s.id for s in sessions)
+    sessions = training_queries.trainer_sessions(current_user)
+    counts = training_queries.place_counts(s.id for s in sessions)
     return render_template("training/teaching.html", sessions=sessions, counts=counts, now=utcnow())
 
 
@@ -570,12 +573,12 @@ _MARKS = [(st.value, st.label) for st in AttendanceStatus]  # the register's but
 
 
 def _register_page(session_id, walk_in_form):
-    session = training_service.register_session(session_id)  # as get_register_session_or_404, in columns
+    session = register_queries.register_session(session_id)  # as get_register_session_or_404, in columns
     if session is None:
         abort(404)
     if not can_take_register(current_user, session):
         abort(403)
-    lines, late = training_service.register_lines(session_id)
+    lines, late = register_queries.register_lines(session_id)
     return render_template("training/register.html", training_session=session, rows=[_register_row(r) for r in lines],
                            marked=sum(r.status is not None for r in lines), statuses=_MARKS, late=late,
                            walk_in_form=walk_in_form, staff=is_staff(current_user))
@@ -669,7 +672,7 @@ def register_walk_in(session_id):
 @login_required
 def register_print(session_id):
     session = get_register_session_or_404(session_id, current_user)
-    rows = training_service.register_rows(session)
+    rows = register_queries.register_rows(session)
     blank = max(0, min(30, max(len(rows) + 5, 12)) - len(rows))
     return render_template("training/register_print.html", training_session=session, rows=rows, blank=blank)
 
@@ -713,7 +716,7 @@ def attendance_correct(attendance_id):
 @bp.get("/attendance")
 @role_required(*STAFF)
 def attendance_report():
-    per_session, per_course, no_shows = training_service.attendance_rates()
+    per_session, per_course, no_shows = register_queries.attendance_rates()
     return render_template("training/attendance.html", per_session=per_session, per_course=per_course,
                            no_shows=no_shows)
 
