@@ -2,7 +2,9 @@
 from sqlalchemy import func, select
 
 from tests.factories_equipment import assert_ledger_balances
+from volunteer_hub import clock
 from volunteer_hub.models import StockMovement, db
+from volunteer_hub.queries import equipment as equipment_queries
 from volunteer_hub.services import equipment as svc
 
 
@@ -13,6 +15,6 @@ def test_demo_seed_is_idempotent_and_the_books_agree(app, runner):
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(StockMovement)) == count > 100
     assert_ledger_balances()
-    places = {p for p, _, _ in svc.handed_out_by_place(svc.today().replace(year=svc.today().year - 1), svc.today())}
+    places = {p for p, _, _ in equipment_queries.handed_out_by_place(clock.today().replace(year=clock.today().year - 1), clock.today())}
     assert {"High Street", "Market Square", "Station Approach"} <= places
     assert svc.overdue_loans()

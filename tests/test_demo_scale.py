@@ -26,8 +26,9 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
+from volunteer_hub.queries.equipment import hand_out_total_mismatches
 from volunteer_hub.services.certificates import today_local
-from volunteer_hub.services.equipment import hand_out_total_mismatches, items_held_mismatches
+from volunteer_hub.services.equipment import items_held_mismatches
 
 
 @pytest.fixture

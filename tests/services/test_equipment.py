@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.factories import make_org, make_user
 from tests.factories_equipment import make_asset, make_item, make_place, make_store, stock
+from volunteer_hub import clock
 from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.jobs import send_outbox_job
 from volunteer_hub.models import (
@@ -21,6 +22,7 @@ from volunteer_hub.models import (
     TotalGrain,
     db,
 )
+from volunteer_hub.queries import equipment as equipment_queries
 from volunteer_hub.services import equipment as svc
 
 pytestmark = pytest.mark.usefixtures("ledger_checked")
@@ -129,7 +131,7 @@ def test_hand_out_at_a_place_given_by_id_as_the_form_sends_it(alarm):
     db.session.commit()
     [movement] = outcome.movements
     assert (movement.place_id, movement.place_text, movement.place_label) == (place.id, None, "High Street")
-    assert svc.handed_out_by_place(svc.today(), svc.today()) == [("High Street", alarm.id, 2)]
+    assert equipment_queries.handed_out_by_place(clock.today(), clock.today()) == [("High Street", alarm.id, 2)]
     assert svc.place_names() == [(place.id, "High Street")]
     svc.set_place_active(place, False)
     assert svc.place_names() == []
@@ -215,9 +217,9 @@ def test_reversed_hand_outs_leave_the_report(alarm, coordinator):
     svc.hand_out_stock(bag, {alarm: 2}, by=vera, place_text="Bus station")
     svc.reverse_movement(wrong, "Typed 4, meant 1", by=coordinator)
     db.session.commit()
-    today = svc.today()
-    assert svc.handed_out_by_month(today - dt.timedelta(days=1), today) == [(f"{today:%Y-%m}", alarm.id, 2)]
-    assert svc.handed_out_by_place(today, today) == [("Bus station", alarm.id, 2)]
+    today = clock.today()
+    assert equipment_queries.handed_out_by_month(today - dt.timedelta(days=1), today) == [(f"{today:%Y-%m}", alarm.id, 2)]
+    assert equipment_queries.handed_out_by_place(today, today) == [("Bus station", alarm.id, 2)]
 
 
 def test_the_report_is_exact_for_any_period_and_its_totals_match_the_ledger(alarm, coordinator):
@@ -225,7 +227,7 @@ def test_the_report_is_exact_for_any_period_and_its_totals_match_the_ledger(alar
     bag = svc.kit_bag_for(vera)
     stock(bag, alarm, 100)
     high_street = make_place("High Street")
-    today = svc.today()
+    today = clock.today()
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     earlier = (last_month - dt.timedelta(days=1)).replace(day=1)
     days = [earlier, earlier + dt.timedelta(days=14), last_month - dt.timedelta(days=1), last_month,
@@ -235,10 +237,10 @@ def test_the_report_is_exact_for_any_period_and_its_totals_match_the_ledger(alar
     [wrong] = svc.hand_out_stock(bag, {alarm: 10}, by=vera, place_text="Taxi rank", occurred_on=days[1]).movements
     svc.reverse_movement(wrong, "Typed 10, meant 0", by=coordinator)
     db.session.commit()
-    assert svc.hand_out_total_mismatches() == []
+    assert equipment_queries.hand_out_total_mismatches() == []
 
     def total(start, end):
-        month, place = svc.handed_out(start, end)
+        month, place = equipment_queries.handed_out(start, end)
         assert sum(q for _, _, q in month) == sum(q for _, _, q in place)
         return sum(q for _, _, q in month)
 
@@ -248,7 +250,7 @@ def test_the_report_is_exact_for_any_period_and_its_totals_match_the_ledger(alar
     assert total(earlier, days[1]) == 3  # to the middle of a month
     assert total(days[1], days[2]) == 5  # within one month
     assert total(days[2], days[4] - dt.timedelta(days=1)) == 7  # across the turn of a month
-    assert svc.handed_out(days[1], days[3])[0] == [(f"{earlier:%Y-%m}", alarm.id, 5),
+    assert equipment_queries.handed_out(days[1], days[3])[0] == [(f"{earlier:%Y-%m}", alarm.id, 5),
                                                    (f"{last_month:%Y-%m}", alarm.id, 4)]
 
 
@@ -261,7 +263,7 @@ def test_the_hand_out_totals_check_finds_a_total_that_disagrees_with_the_ledger(
     total = db.session.scalars(select(HandOutTotal).where(HandOutTotal.grain == TotalGrain.MONTH)).one()
     total.quantity = 4
     db.session.commit()
-    assert [(grain, stored, ledger) for grain, _, _, _, stored, ledger in svc.hand_out_total_mismatches()] \
+    assert [(grain, stored, ledger) for grain, _, _, _, stored, ledger in equipment_queries.hand_out_total_mismatches()] \
         == [("month", 4, 3)]
     total.quantity = 3
     db.session.commit()
@@ -291,17 +293,17 @@ def test_low_stock_emails_coordinators_once_until_refilled(store, coordinator, s
 def test_an_asset_cannot_be_out_twice_and_overdue_loans_are_listed(coordinator):
     radio = make_asset("RAD-1")
     vera, sam = make_user(name="Vera"), make_user(name="Sam")
-    svc.check_out_asset(radio, vera, svc.today(), by=coordinator)
+    svc.check_out_asset(radio, vera, clock.today(), by=coordinator)
     db.session.commit()
     with pytest.raises(Conflict, match="already out with Vera"):
-        svc.check_out_asset(radio, sam, svc.today(), by=coordinator)
+        svc.check_out_asset(radio, sam, clock.today(), by=coordinator)
     db.session.rollback()
-    db.session.add(AssetLoan(asset=radio, user=sam, due_on=svc.today()))
+    db.session.add(AssetLoan(asset=radio, user=sam, due_on=clock.today()))
     with pytest.raises(IntegrityError):  # the partial unique index holds it too
         db.session.flush()
     db.session.rollback()
     loan = svc.open_loan(radio)
-    loan.due_on = svc.today() - dt.timedelta(days=1)
+    loan.due_on = clock.today() - dt.timedelta(days=1)
     db.session.commit()
     assert [x.id for x in svc.overdue_loans()] == [loan.id]
     svc.check_in_asset(radio, by=coordinator)
@@ -309,7 +311,7 @@ def test_an_asset_cannot_be_out_twice_and_overdue_loans_are_listed(coordinator):
     assert svc.overdue_loans() == []
     with pytest.raises(Conflict, match="not checked out"):
         svc.check_in_asset(radio, by=coordinator)
-    svc.check_out_asset(radio, sam, svc.today(), by=coordinator)
+    svc.check_out_asset(radio, sam, clock.today(), by=coordinator)
     db.session.commit()
 
 

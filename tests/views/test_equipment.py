@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from tests.factories import make_org, make_user, sign_in_as
 from tests.factories_equipment import make_asset, make_item, make_place, make_store, stock
+from volunteer_hub import clock
 from volunteer_hub.models import AssetLoan, MovementKind, Role, StockBalance, StockMovement, db
 from volunteer_hub.services import equipment as svc
 
@@ -59,7 +60,7 @@ def test_a_hand_out_is_recorded_once_and_shows_what_is_left(client, volunteer, b
     sign_in_as(client, volunteer)
     form = client.get("/equipment/kit-bag/hand-out").text
     assert 'data-step="1"' in form and 'type="number"' in form  # + / − and a plain number input
-    data = {f"qty_{alarm.id}": "3", "place_id": place.id, "occurred_on": svc.today().isoformat(),
+    data = {f"qty_{alarm.id}": "3", "place_id": place.id, "occurred_on": clock.today().isoformat(),
             "time_band": "late_evening", "idempotency_key": KEY}
     response = client.post("/equipment/kit-bag/hand-out", data=data, follow_redirects=True)
     assert "Recorded: 3 personal alarms handed out" in response.text
@@ -74,7 +75,7 @@ def test_a_hand_out_is_recorded_once_and_shows_what_is_left(client, volunteer, b
 def test_handing_out_more_than_held_is_refused_by_the_field(client, volunteer, bag_with_alarms, alarm):
     sign_in_as(client, volunteer)
     response = client.post("/equipment/kit-bag/hand-out", data={
-        f"qty_{alarm.id}": "11", "place_text": "Bus station", "occurred_on": svc.today().isoformat(),
+        f"qty_{alarm.id}": "11", "place_text": "Bus station", "occurred_on": clock.today().isoformat(),
         "time_band": "night", "idempotency_key": KEY})
     assert response.status_code == 400
     assert f'id="qty_{alarm.id}-error"' in response.text
@@ -85,7 +86,7 @@ def test_handing_out_more_than_held_is_refused_by_the_field(client, volunteer, b
 def test_a_hand_out_without_a_place_is_refused(client, volunteer, bag_with_alarms, alarm):
     sign_in_as(client, volunteer)
     response = client.post("/equipment/kit-bag/hand-out", data={
-        f"qty_{alarm.id}": "1", "occurred_on": svc.today().isoformat(), "time_band": "night",
+        f"qty_{alarm.id}": "1", "occurred_on": clock.today().isoformat(), "time_band": "night",
         "idempotency_key": KEY})
     assert response.status_code == 400 and "Choose the place" in response.text
 
@@ -180,7 +181,7 @@ def test_the_dashboard_panel_counts_each_item_and_the_loans(client, volunteer, c
     stock(bag_with_alarms, scrunchie, 1)
     radios = [make_asset() for _ in range(3)]
     for radio in radios:
-        svc.check_out_asset(radio, volunteer, svc.today(), by=coordinator)
+        svc.check_out_asset(radio, volunteer, clock.today(), by=coordinator)
     svc.check_in_asset(radios[0], by=coordinator)  # back: no longer counted
     db.session.commit()
     sign_in_as(client, volunteer)
@@ -265,7 +266,7 @@ def test_report_has_a_chart_and_the_same_figures_in_a_table(client, coordinator,
     assert "High Street: 4" in page and "Market Square: 2" in page  # the chart's description
     assert re.search(r"<th scope=\"row\">High Street</th><td>4</td>", page)
     assert " style=" not in page and "<style" not in page  # strict CSP
-    month = svc.today().strftime("%Y-%m")
+    month = clock.today().strftime("%Y-%m")
     csv = client.get("/equipment/report.csv").text
     assert f"month,{month},Personal alarm,6" in csv and "place,High Street,Personal alarm,4" in csv
 
@@ -328,7 +329,7 @@ def test_items_are_added_and_retired(client, coordinator):
 def test_radios_are_checked_out_and_in_and_cannot_go_out_twice(client, coordinator, volunteer):
     radio = make_asset("RAD-9")
     sign_in_as(client, coordinator)
-    due = svc.today().isoformat()
+    due = clock.today().isoformat()
     response = client.post(f"/equipment/assets/{radio.id}/check-out", data={"user_id": volunteer.id, "due_on": due},
                            follow_redirects=True)
     assert f"RAD-9 checked out to {volunteer.name}" in response.text
@@ -368,7 +369,7 @@ def test_staff_record_a_venue_hand_out(client, coordinator, alarm):
     page = client.get(f"/equipment/holders/{venue.id}/hand-out").text
     assert "From Club Neon" in page
     response = client.post(f"/equipment/holders/{venue.id}/hand-out", data={
-        f"qty_{alarm.id}": "5", "place_text": "Club Neon door", "occurred_on": svc.today().isoformat(),
+        f"qty_{alarm.id}": "5", "place_text": "Club Neon door", "occurred_on": clock.today().isoformat(),
         "time_band": "night", "idempotency_key": KEY}, follow_redirects=True)
     assert "Recorded: 5 personal alarms handed out" in response.text
     assert held(venue, alarm) == 7

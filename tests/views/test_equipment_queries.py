@@ -9,6 +9,7 @@ from sqlalchemy import event, func, insert, select, update
 
 from tests.factories import make_user, sign_in_as
 from tests.factories_equipment import make_item, make_place, make_store
+from volunteer_hub import clock
 from volunteer_hub.models import MovementKind, Role, StockBalance, StockMovement, TimeBand, db, utcnow
 from volunteer_hub.services import equipment as svc
 
@@ -37,7 +38,7 @@ def add_movements(n: int) -> None:
     items = [make_item(), make_item()]
     places = [make_place(), make_place(), make_place()]
     by = make_user(Role.COORDINATOR)
-    today, now = svc.today(), utcnow()
+    today, now = clock.today(), utcnow()
     rows = []
     for i in range(n):
         item = items[i % 2].id

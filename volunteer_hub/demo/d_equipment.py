@@ -8,19 +8,23 @@ from collections import defaultdict
 
 from sqlalchemy import bindparam, func, or_, select, update
 
+from volunteer_hub import clock
 from volunteer_hub.demo._scale import YEARS, insert_batches, target
 from volunteer_hub.demo.a_people import GENERATED_EMAIL_DOMAIN
 from volunteer_hub.models import (
+    Asset,
     Holder,
     HolderKind,
     Item,
     ItemKind,
+    MovementKind,
     Organisation,
     OrganisationKind,
     Place,
     PlaceKind,
     StockBalance,
     StockMovement,
+    TimeBand,
     User,
     db,
     utcnow,
@@ -50,7 +54,7 @@ def seed() -> None:
     for name, kind in PLACES:
         places.append(db.session.scalar(select(Place).where(Place.name == name)) or svc.create_place(name, kind))
     for serial in RADIOS:
-        if not db.session.scalar(select(svc.Asset).where(svc.Asset.serial == serial)):
+        if not db.session.scalar(select(Asset).where(Asset.serial == serial)):
             svc.add_asset(items["Radio"], serial)
     if db.session.scalar(select(StockMovement.id).limit(1)):
         return  # the ledger is already seeded: never add movements twice
@@ -59,23 +63,23 @@ def seed() -> None:
     volunteer = db.session.scalar(select(User).where(User.email == "volunteer@example.org"))
     ambassadors = list(db.session.scalars(select(User).where(User.email.like("demo.volunteer%")).order_by(User.id)))[:4]
     venue = db.session.scalar(select(Organisation).where(Organisation.name == "The Red Lion"))
-    today = svc.today()
+    today = clock.today()
     rng = random.Random(2026)
     alarm, scrunchie, cover = items["Personal alarm"], items["Anti-spike scrunchie"], items["Drink cover"]
     for days_ago, (a, s, c) in ((150, (300, 250, 200)), (100, (200, 150, 0)), (45, (150, 0, 100))):
         when = today - dt.timedelta(days=days_ago)
         for item, quantity in ((alarm, a), (scrunchie, s), (cover, c)):
             if quantity:
-                svc.record_movements(svc.MovementKind.RECEIVE, [svc.Line(item, quantity, to_holder=store)],
+                svc.record_movements(MovementKind.RECEIVE, [svc.Line(item, quantity, to_holder=store)],
                                      by=coordinator, occurred_on=when, supplier="SafeNight Supplies Ltd",
                                      batch=f"B{when:%y%m}-{item.id}",
                                      use_by=when + dt.timedelta(days=730) if item is alarm else None)
     bags = [svc.kit_bag_for(u) for u in [volunteer, *ambassadors]]
     venue_holder = svc.holder_for_organisation(venue)
     for item, each in ((alarm, 60), (scrunchie, 50), (cover, 30)):
-        svc.record_movements(svc.MovementKind.ISSUE, [svc.Line(item, each, store, bag) for bag in bags],
+        svc.record_movements(MovementKind.ISSUE, [svc.Line(item, each, store, bag) for bag in bags],
                              by=coordinator, occurred_on=today - dt.timedelta(days=120))
-        svc.record_movements(svc.MovementKind.ISSUE, [svc.Line(item, 25, store, venue_holder)],
+        svc.record_movements(MovementKind.ISSUE, [svc.Line(item, 25, store, venue_holder)],
                              by=coordinator, occurred_on=today - dt.timedelta(days=120))
     # Hand-outs on Friday and Saturday nights over the last four months.
     night = today - dt.timedelta(days=118)
@@ -87,18 +91,18 @@ def seed() -> None:
                     quantity = min(held, rng.randint(0, 3))
                     if quantity:
                         svc.hand_out_stock(bag, {item: quantity}, by=bag.user, place=rng.choice(places),
-                                           occurred_on=night, time_band=rng.choice(list(svc.TimeBand)[2:4]),
+                                           occurred_on=night, time_band=rng.choice(list(TimeBand)[2:4]),
                                            event_name="Walk and Talk" if night.day < 8 else None)
         night += dt.timedelta(days=1)
     # A fresh top-up for the demo volunteer's next patrol.
-    svc.record_movements(svc.MovementKind.ISSUE, [svc.Line(alarm, 20, store, bags[0]), svc.Line(scrunchie, 15, store, bags[0]),
+    svc.record_movements(MovementKind.ISSUE, [svc.Line(alarm, 20, store, bags[0]), svc.Line(scrunchie, 15, store, bags[0]),
                                                   svc.Line(cover, 10, store, bags[0])], by=coordinator)
     svc.hand_out_stock(venue_holder, {alarm: 6, scrunchie: 9}, by=coordinator, place_text="The Red Lion bar",
-                       occurred_on=today - dt.timedelta(days=10), time_band=svc.TimeBand.LATE_EVENING)
+                       occurred_on=today - dt.timedelta(days=10), time_band=TimeBand.LATE_EVENING)
     svc.write_off_stock(store, cover, 4, "Damaged in delivery (box crushed)", by=coordinator)
-    svc.check_out_asset(db.session.scalar(select(svc.Asset).where(svc.Asset.serial == "RAD-0101")), volunteer,
+    svc.check_out_asset(db.session.scalar(select(Asset).where(Asset.serial == "RAD-0101")), volunteer,
                         today + dt.timedelta(days=3), by=coordinator)
-    overdue = svc.check_out_asset(db.session.scalar(select(svc.Asset).where(svc.Asset.serial == "RAD-0102")),
+    overdue = svc.check_out_asset(db.session.scalar(select(Asset).where(Asset.serial == "RAD-0102")),
                                   ambassadors[0], today, by=coordinator)
     overdue.due_on = today - dt.timedelta(days=2)  # demo: one radio overdue
     db.session.flush()
@@ -111,8 +115,8 @@ VENUES_PER_SCALE = 10  # partner venues that hold stock to give out, per scale (
 GENERATED_KEY = "generated:"  # each generated movement's idempotency key: "generated:<n>"
 BENCH_STOCK = 1_000_000  # in the demo volunteer's bag, so the benchmark's hand-outs keep succeeding
 # Kinds of movement and how often each is tried (a kind that cannot happen falls back to a receive).
-_KINDS = ((svc.MovementKind.RECEIVE, 0.03), (svc.MovementKind.ISSUE, 0.25), (svc.MovementKind.HAND_OUT, 0.64),
-          ("return", 0.04), (svc.MovementKind.WRITE_OFF, 0.04))
+_KINDS = ((MovementKind.RECEIVE, 0.03), (MovementKind.ISSUE, 0.25), (MovementKind.HAND_OUT, 0.64),
+          ("return", 0.04), (MovementKind.WRITE_OFF, 0.04))
 _WRITE_OFF_REASONS = ("Damaged in delivery (box crushed)", "Lost on patrol", "Batteries expired",
                       "Wet and unusable after a rainy night")
 
@@ -127,9 +131,9 @@ def _bench_stock(coordinator, volunteer) -> None:
         held = svc.lock_balances([(item.id, bag.id)])[(item.id, bag.id)].quantity
         if held >= BENCH_STOCK // 2:
             continue
-        svc.record_movements(svc.MovementKind.RECEIVE, [svc.Line(item, BENCH_STOCK, to_holder=store)],
+        svc.record_movements(MovementKind.RECEIVE, [svc.Line(item, BENCH_STOCK, to_holder=store)],
                              by=coordinator, supplier="SafeNight Supplies Ltd", batch="BENCH")
-        svc.record_movements(svc.MovementKind.ISSUE, [svc.Line(item, BENCH_STOCK, store, bag)], by=coordinator)
+        svc.record_movements(MovementKind.ISSUE, [svc.Line(item, BENCH_STOCK, store, bag)], by=coordinator)
     db.session.commit()
 
 
@@ -138,7 +142,7 @@ def _movements(rng, count: int, items, stores, holders, balances, places, users,
     start = today - dt.timedelta(days=365 * YEARS)
     days = sorted(start + dt.timedelta(days=rng.randrange(365 * YEARS + 1)) for _ in range(count))
     kinds, weights = zip(*_KINDS, strict=True)
-    bands = list(svc.TimeBand)
+    bands = list(TimeBand)
 
     def take(holder_id, item_id, most):
         held = balances.get((item_id, holder_id), 0)
@@ -152,11 +156,11 @@ def _movements(rng, count: int, items, stores, holders, balances, places, users,
                "recorded_by_id": coordinator_id, "reason": None, "supplier": None, "batch": None,
                "place_id": None, "place_text": None, "time_band": None, "event_name": None}
         quantity = 0
-        if kind is svc.MovementKind.ISSUE:
+        if kind is MovementKind.ISSUE:
             source, target = rng.choice(stores), rng.choice(holders)
             quantity = take(source, item_id, rng.randint(10, 60))
             row.update(from_holder_id=source, to_holder_id=target)
-        elif kind is svc.MovementKind.HAND_OUT:
+        elif kind is MovementKind.HAND_OUT:
             source = rng.choice(holders)
             quantity = take(source, item_id, rng.randint(1, 5))
             row.update(from_holder_id=source, place_id=rng.choice(places) if rng.random() < 0.8 else None,
@@ -168,13 +172,13 @@ def _movements(rng, count: int, items, stores, holders, balances, places, users,
             source, target = rng.choice(holders), rng.choice(stores)
             quantity = take(source, item_id, rng.randint(1, 10))
             row.update(from_holder_id=source, to_holder_id=target, reason="Returned at the end of the season")
-            kind = svc.MovementKind.ISSUE
-        elif kind is svc.MovementKind.WRITE_OFF:
+            kind = MovementKind.ISSUE
+        elif kind is MovementKind.WRITE_OFF:
             source = rng.choice(stores + holders)
             quantity = take(source, item_id, rng.randint(1, 5))
             row.update(from_holder_id=source, reason=rng.choice(_WRITE_OFF_REASONS))
         if not quantity:  # nothing there to move: a delivery instead
-            kind, quantity = svc.MovementKind.RECEIVE, rng.choice((200, 250, 500, 1000))
+            kind, quantity = MovementKind.RECEIVE, rng.choice((200, 250, 500, 1000))
             row.update(from_holder_id=None, to_holder_id=rng.choice(stores), place_id=None, place_text=None,
                        time_band=None, event_name=None, reason=None, recorded_by_id=coordinator_id,
                        supplier=rng.choice(("SafeNight Supplies Ltd", "Guardian Safety Products")),
@@ -228,13 +232,13 @@ def seed_scale(scale: float, progress) -> None:
     places = list(db.session.scalars(select(Place.id).where(Place.is_active)))
     before = {(b.item_id, b.holder_id): b.quantity for b in db.session.scalars(select(StockBalance))}
     balances = dict(before)
-    rows = _movements(rng, wanted, items, stores, holders, balances, places, users, coordinator.id, svc.today())
+    rows = _movements(rng, wanted, items, stores, holders, balances, places, users, coordinator.id, clock.today())
     rows = ({**row, "idempotency_key": f"{GENERATED_KEY}{made + n}"} for n, row in enumerate(rows, start=1))
     handed_out: dict[tuple, int] = defaultdict(int)  # the report's roll-up of the same hand-outs
 
     def counted(rows):
         for row in rows:
-            if row["kind"] is svc.MovementKind.HAND_OUT:
+            if row["kind"] is MovementKind.HAND_OUT:
                 handed_out[(row["occurred_on"], row["item_id"], row["place_id"], row["place_text"])] += row["quantity"]
             yield row
 

@@ -12,8 +12,9 @@ from volunteer_hub.blueprints.main.views import add_dashboard_panel
 from volunteer_hub.csvfiles import csv_response
 from volunteer_hub.errors import DomainError
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
-from volunteer_hub.models import ItemKind, MovementKind, PlaceKind, TimeBand, db
+from volunteer_hub.models import Holder, ItemKind, MovementKind, PlaceKind, TimeBand, db
 from volunteer_hub.pagination import requested_page
+from volunteer_hub.queries import equipment as equipment_queries
 from volunteer_hub.security import (
     STAFF,
     get_asset_or_404,
@@ -78,7 +79,7 @@ def _store_choices():
 def kit_bag():
     bag, balances = svc.kit_bag_with_balances(current_user)
     return render_template("equipment/kit_bag.html", bag=bag, balances=balances,
-                           loans=svc.loans_for(current_user), today=svc.today())
+                           loans=svc.loans_for(current_user), today=clock.today())
 
 
 def _current_time_band() -> TimeBand:
@@ -98,7 +99,7 @@ def _hand_out(holder, balances, back_url):
     form = f.hand_out_form(items)
     form.place_id.choices = choices([("", "Choose a place")] + [(pid, name) for pid, name in svc.place_names()])
     if request.method == "GET":
-        form.occurred_on.data = svc.today()
+        form.occurred_on.data = clock.today()
         form.time_band.data = _current_time_band().value
         last_place = svc.last_hand_out_place(current_user)
         form.place_id.data = last_place.id if last_place else None
@@ -120,7 +121,7 @@ def _hand_out(holder, balances, back_url):
             _done(outcome, "Recorded: " + ", ".join(m.item.count(m.quantity) for m in outcome.movements)
                   + " handed out. Thank you!")
             return redirect(request.path)
-    when = ("today" if form.occurred_on.data == svc.today() else format_local(form.occurred_on.data)) \
+    when = ("today" if form.occurred_on.data == clock.today() else format_local(form.occurred_on.data)) \
         if form.occurred_on.data else "today"
     if form.time_band.data in {t.value for t in TimeBand}:
         when += ", " + TimeBand(form.time_band.data).label.lower()
@@ -158,9 +159,9 @@ def stock():
     by = "item" if request.args.get("by") == "item" else "holder"
     page = None
     if by == "item":
-        data = svc.stock_by_item()
+        data = equipment_queries.stock_by_item()
     else:  # a page of holders at a time: there may be thousands of kit bags
-        page, data = svc.stock_by_holder_page(requested_page(),
+        page, data = equipment_queries.stock_by_holder_page(requested_page(),
                                               current_app.config["VH_PAGE_SIZE"])
     return render_template("equipment/stock.html", by=by, data=data, page=page, low=svc.low_stock_summary(),
                            stores=svc.store_names(), store_form=f.StoreForm(), holder_url=_holder_url_prefix())
@@ -187,7 +188,7 @@ def store_create():
 @role_required(*STAFF)
 def holder(holder_id):
     holder = get_holder_or_404(holder_id)
-    recent = db.session.scalars(svc.movements_query(svc.MovementFilter(holder_id=holder.id)).limit(10))
+    recent = db.session.scalars(equipment_queries.movements_query(equipment_queries.MovementFilter(holder_id=holder.id)).limit(10))
     return render_template("equipment/holder.html", holder=holder, balances=svc.balances_for(holder), recent=recent)
 
 
@@ -234,7 +235,7 @@ def receive():
 @role_required(*STAFF)
 def issue():
     form = f.IssueForm()
-    holders = [h for h, _ in svc.stock_by_holder()]
+    holders = [h for h, _ in equipment_queries.stock_by_holder()]
     stores = svc.list_stores()
     form.from_holder_id.choices = choices(
         [(s.id, s.name) for s in stores] + [(h.id, h.display_name) for h in holders if not h.is_store])
@@ -311,10 +312,10 @@ def stocktake(holder_id):
 def _movement_filter_form():
     form = f.MovementFilterForm(request.args)
     form.item.choices = choices([("", "Any item")] + [(i.id, i.name) for i in svc.list_items(active_only=False, kind=None)])
-    holders = svc.list_stores() + [h for h, _ in svc.stock_by_holder() if not h.is_store]
+    holders = svc.list_stores() + [h for h, _ in equipment_queries.stock_by_holder() if not h.is_store]
     selected = request.args.get("holder", type=int)
     if selected and selected not in {h.id for h in holders}:
-        extra = db.session.get(svc.Holder, selected)
+        extra = db.session.get(Holder, selected)
         holders += [extra] if extra else []
     form.holder.choices = choices([("", "Any holder")] + [(h.id, h.display_name) for h in holders])
     if not form.validate():
@@ -325,8 +326,8 @@ def _movement_filter_form():
     return form
 
 
-def _movement_filter(form) -> svc.MovementFilter:
-    return svc.MovementFilter(item_id=form.item.data, holder_id=form.holder.data,
+def _movement_filter(form) -> equipment_queries.MovementFilter:
+    return equipment_queries.MovementFilter(item_id=form.item.data, holder_id=form.holder.data,
                               kind=MovementKind(form.kind.data) if form.kind.data else None,
                               date_from=form.date_from.data, date_to=form.date_to.data)
 
@@ -335,7 +336,7 @@ def _movement_filter(form) -> svc.MovementFilter:
 @role_required(*STAFF)
 def movements():
     form = _movement_filter_form()
-    page = db.paginate(svc.movements_query(_movement_filter(form)), page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"],
+    page = db.paginate(equipment_queries.movements_query(_movement_filter(form)), page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"],
                        error_out=False, count=True)
     return render_template("equipment/movements.html", form=form, page=page)
 
@@ -343,12 +344,12 @@ def movements():
 @bp.get("/equipment/movements.csv")
 @role_required(*STAFF)
 def movements_csv():
-    stmt = svc.movements_query(_movement_filter(_movement_filter_form())).execution_options(yield_per=500)
+    stmt = equipment_queries.movements_query(_movement_filter(_movement_filter_form())).execution_options(yield_per=500)
 
     def rows():
-        yield svc.MOVEMENTS_CSV_HEADER
+        yield equipment_queries.MOVEMENTS_CSV_HEADER
         for movement in db.session.scalars(stmt):
-            yield svc.movement_csv_row(movement)
+            yield equipment_queries.movement_csv_row(movement)
 
     return csv_response(rows(), "stock-movements.csv")
 
@@ -452,11 +453,11 @@ def assets():
             db.session.commit()
             flash(f"{asset.item.name} {asset.serial} registered.", "success")
             return redirect(url_for("equipment.assets"))
-    checkout = f.CheckOutForm(formdata=None, due_on=svc.today() + dt.timedelta(days=7))
+    checkout = f.CheckOutForm(formdata=None, due_on=clock.today() + dt.timedelta(days=7))
     checkout.user_id.choices = choices([("", "Choose a person")] + _volunteer_choices())
     return render_template("equipment/assets.html", form=form, rows=svc.assets_with_loans(),
                            overdue=svc.overdue_loans(), checkout=checkout, button=ButtonForm(),
-                           today=svc.today()), _status(form)
+                           today=clock.today()), _status(form)
 
 
 @bp.post("/equipment/assets/<int:asset_id>/check-out")
@@ -500,7 +501,7 @@ def asset_check_in(asset_id):
 def _report_period():
     form = f.ReportForm(request.args)
     form.validate()
-    end = form.date_to.data or svc.today()
+    end = form.date_to.data or clock.today()
     start = form.date_from.data or (end.replace(day=1) - dt.timedelta(days=150)).replace(day=1)
     if start > end:
         start, end = end, start
@@ -514,10 +515,10 @@ OTHER_PLACES = "All other places"
 
 def _report(start, end):
     items = {row.id: row for row in svc.item_names()}
-    by_month, by_place = svc.handed_out(start, end)
+    by_month, by_place = equipment_queries.handed_out(start, end)
     item_ids = sorted({i for _, i, _ in by_month} | {i for _, i, _ in by_place}, key=lambda i: items[i].name)
     names = [items[i].name for i in item_ids]
-    months = svc.months_between(start, end)
+    months = equipment_queries.months_between(start, end)
     month_table = {(m, i): q for m, i, q in by_month}
     all_place_table = {(p, i): q for p, i, q in by_place}
     place_totals: dict[str, int] = defaultdict(int)
