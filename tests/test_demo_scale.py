@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 import pytest
 from sqlalchemy import func, select
 
+from volunteer_hub.clock import today as today_local
 from volunteer_hub.demo import seed_demo, seed_scale
 from volunteer_hub.demo._scale import Progress, target
 from volunteer_hub.demo.b_training import GENERATED_NOTES
@@ -27,7 +28,6 @@ from volunteer_hub.models import (
     utcnow,
 )
 from volunteer_hub.queries.equipment import hand_out_total_mismatches
-from volunteer_hub.services.certificates import today_local
 from volunteer_hub.services.equipment import items_held_mismatches
 
 

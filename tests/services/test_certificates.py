@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.factories import make_user
 from tests.factories_certificates import issue, make_course, make_session, mark
+from volunteer_hub import clock
 from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.models import AttendanceStatus, Certificate, CertificateStatus, SessionStatus, db
+from volunteer_hub.queries import certificates as certificate_queries
 from volunteer_hub.services import certificates as service
 
 P, A, L, E = AttendanceStatus.PRESENT, AttendanceStatus.ABSENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY
@@ -36,12 +38,12 @@ def certificates(user=None):
     (dt.date(2026, 11, 30), 3, dt.date(2027, 2, 28)),
 ])
 def test_add_months_clamps_to_the_end_of_the_month(day, months, expected):
-    assert service.add_months(day, months) == expected
+    assert clock.add_months(day, months) == expected
 
 
 @given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 1, 1)), st.integers(1, 120))
 def test_add_months_lands_in_the_right_month_never_later_in_it(day, months):
-    result = service.add_months(day, months)
+    result = clock.add_months(day, months)
     assert (result.year * 12 + result.month) - (day.year * 12 + day.month) == months
     assert result.day <= day.day
 
@@ -99,7 +101,7 @@ def test_a_course_that_never_expires_gives_no_expiry(app):
     mark(session, make_user())
     (certificate,) = service.sync_certificates_for_session(session).issued
     assert certificate.expires_on is None
-    assert service.status_of(certificate) is CertificateStatus.VALID
+    assert certificate_queries.status_of(certificate) is CertificateStatus.VALID
 
 
 # --- re-finalising -----------------------------------------------------------------------------
@@ -124,7 +126,7 @@ def test_refinalising_changes_nothing_and_corrections_change_exactly_what_differ
     assert [c.user_id for c in result.withdrawn] == [removed.id]
     assert [c.user_id for c in result.issued] == [added.id]
     assert certificates(stays)[0].id == first[stays.id]
-    assert service.status_of(certificates(removed)[0]) is CertificateStatus.WITHDRAWN
+    assert certificate_queries.status_of(certificates(removed)[0]) is CertificateStatus.WITHDRAWN
 
     # Corrected back: the same certificate returns, never a second one for that attendance.
     mark(session, removed, P)
@@ -132,7 +134,7 @@ def test_refinalising_changes_nothing_and_corrections_change_exactly_what_differ
     db.session.commit()
     assert [c.id for c in result.reinstated] == [first[removed.id]]
     assert len(certificates(removed)) == 1
-    assert service.status_of(certificates(removed)[0]) is CertificateStatus.VALID
+    assert certificate_queries.status_of(certificates(removed)[0]) is CertificateStatus.VALID
 
 
 def test_the_database_refuses_a_second_certificate_for_one_attendance(app):
@@ -160,19 +162,19 @@ def test_a_cancelled_session_withdraws_its_certificates(app):
 # --- renewal, current, history -----------------------------------------------------------------
 def test_a_renewal_becomes_the_current_certificate_and_the_history_keeps_both(app):
     person, course = make_user(), make_course(validity_months=12)
-    today = service.today_local()
+    today = clock.today()
     old = issue(person, course, today - dt.timedelta(days=400))
     new = issue(person, course, today - dt.timedelta(days=10))
-    current, history = service.certificates_of(person)
+    current, history = certificate_queries.certificates_of(person)
     assert [v.certificate.id for v in current] == [new.id]
     assert [v.certificate.id for v in history] == [new.id, old.id]
     assert history[1].status is CertificateStatus.EXPIRED
-    assert service.has_current_certificate(person, course)
+    assert certificate_queries.has_current_certificate(person, course)
 
 
 def test_the_home_panel_lists_the_same_current_certificates_in_the_same_order(app):
     person, coordinator = make_user(), make_user()
-    today = service.today_local()
+    today = clock.today()
     renewed, lapsed = make_course("Bystander intervention", validity_months=12), make_course("Ask for Angela", 12)
     soon, revoked = make_course("Trauma-informed practice", validity_months=12), make_course("Welfare")
     issue(person, renewed, today - dt.timedelta(days=400))
@@ -183,42 +185,42 @@ def test_the_home_panel_lists_the_same_current_certificates_in_the_same_order(ap
     for title in ("first aid", "First Aid"):  # the same title from elsewhere, in any case: one current
         service.record_external_certificate(person, course=None, title=title, issuer="Red Cross", issued_on=today,
                                             expires_on=None, evidence_note=None, by=coordinator)
-    current, _history = service.certificates_of(person)
-    panel = service.current_certificates(person)
+    current, _history = certificate_queries.certificates_of(person)
+    panel = certificate_queries.current_certificates(person)
     assert [(c.title, c.status) for c in panel] == [(v.certificate.display_title, v.status) for v in current]
     assert [c.status for c in panel][:2] == [CertificateStatus.EXPIRED, CertificateStatus.EXPIRING]
-    assert len(panel) == 5 and service.current_certificates(make_user()) == []
+    assert len(panel) == 5 and certificate_queries.current_certificates(make_user()) == []
 
 
 def test_has_current_certificate_respects_dates_revocation_and_withdrawal(app):
     person, course = make_user(), make_course(validity_months=12)
     certificate = issue(person, course, dt.date(2026, 1, 31))
     assert certificate.expires_on == dt.date(2027, 1, 31)
-    assert service.has_current_certificate(person, course, at=dt.date(2027, 1, 31))
-    assert not service.has_current_certificate(person, course, at=dt.date(2027, 2, 1))
-    assert not service.has_current_certificate(person, course, at=dt.date(2026, 1, 30))
+    assert certificate_queries.has_current_certificate(person, course, at=dt.date(2027, 1, 31))
+    assert not certificate_queries.has_current_certificate(person, course, at=dt.date(2027, 2, 1))
+    assert not certificate_queries.has_current_certificate(person, course, at=dt.date(2026, 1, 30))
     # A datetime is read as its London date: 00:30 BST on 1 June is still 31 May in UTC.
-    assert service.has_current_certificate(person, course, at=dt.datetime(2026, 5, 31, 23, 30, tzinfo=dt.UTC))
-    assert not service.has_current_certificate(make_user(), course, at=dt.date(2026, 6, 1))
+    assert certificate_queries.has_current_certificate(person, course, at=dt.datetime(2026, 5, 31, 23, 30, tzinfo=dt.UTC))
+    assert not certificate_queries.has_current_certificate(make_user(), course, at=dt.date(2026, 6, 1))
     service.revoke_certificate(certificate, "Issued in error", by=make_user())
-    assert not service.has_current_certificate(person, course, at=dt.date(2026, 6, 1))
+    assert not certificate_queries.has_current_certificate(person, course, at=dt.date(2026, 6, 1))
 
 
 # --- revocation ----------------------------------------------------------------------------------
 def test_revocation_needs_a_reason_and_happens_once(app):
     person = make_user()
-    certificate = issue(person, make_course(), service.today_local())
+    certificate = issue(person, make_course(), clock.today())
     coordinator = make_user()
     with pytest.raises(ValidationFailed) as error:
         service.revoke_certificate(certificate, "  ", by=coordinator)
     assert error.value.field == "reason"
     service.revoke_certificate(certificate, "Attendance was recorded for the wrong person", by=coordinator)
     db.session.commit()
-    assert service.status_of(certificate) is CertificateStatus.REVOKED
+    assert certificate_queries.status_of(certificate) is CertificateStatus.REVOKED
     assert certificate.revoked_by_id == coordinator.id
     with pytest.raises(Conflict):
         service.revoke_certificate(certificate, "again", by=coordinator)
-    current, history = service.certificates_of(person)
+    current, history = certificate_queries.certificates_of(person)
     assert current[0].status is CertificateStatus.REVOKED and len(history) == 1
 
 
@@ -231,7 +233,7 @@ def test_an_external_certificate_counts_and_takes_the_course_validity(app):
     assert certificate.number.startswith("EXT-2026-")
     assert certificate.expires_on == dt.date(2028, 2, 1)
     assert certificate.is_external and certificate.recorded_by_id == coordinator.id
-    assert service.has_current_certificate(person, course, at=dt.date(2027, 1, 1))
+    assert certificate_queries.has_current_certificate(person, course, at=dt.date(2027, 1, 1))
 
 
 @pytest.mark.parametrize("values, field", [
@@ -250,10 +252,10 @@ def test_an_external_certificate_is_checked(app, values, field):
 
 # --- looking up for verification -------------------------------------------------------------------
 def test_a_certificate_is_found_by_code_or_number_in_any_case(app):
-    certificate = issue(make_user(), make_course(), service.today_local())
-    assert service.find_certificate_for_verification(certificate.verification_code) == certificate
-    assert service.find_certificate_for_verification(certificate.number.lower()) == certificate
-    assert service.find_certificate_for_verification(f" {certificate.number} ") == certificate
-    assert service.find_certificate_for_verification("VH-2026-999999") is None
-    assert service.find_certificate_for_verification("") is None
-    assert service.find_certificate_for_verification("x" * 500) is None
+    certificate = issue(make_user(), make_course(), clock.today())
+    assert certificate_queries.find_certificate_for_verification(certificate.verification_code) == certificate
+    assert certificate_queries.find_certificate_for_verification(certificate.number.lower()) == certificate
+    assert certificate_queries.find_certificate_for_verification(f" {certificate.number} ") == certificate
+    assert certificate_queries.find_certificate_for_verification("VH-2026-999999") is None
+    assert certificate_queries.find_certificate_for_verification("") is None
+    assert certificate_queries.find_certificate_for_verification("x" * 500) is None

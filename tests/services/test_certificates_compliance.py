@@ -6,14 +6,17 @@ from sqlalchemy import event, insert, select
 
 from tests.factories import make_org, make_user, sign_in_as
 from tests.factories_certificates import issue, make_course, require
+from volunteer_hub import clock
 from volunteer_hub.errors import ValidationFailed
 from volunteer_hub.models import Certificate, ComplianceRequirement, OrganisationKind, Role, User, UserRole, db, utcnow
+from volunteer_hub.queries import certificates as certificate_queries
+from volunteer_hub.queries import compliance as compliance_queries
 from volunteer_hub.services import certificates as service
 
 
 @pytest.fixture()
 def setup(app):
-    today = service.today_local()
+    today = clock.today()
     bystander = make_course("Bystander intervention", validity_months=24)
     angela = make_course("Ask for Angela / WAVE", validity_months=12)
     require(bystander, kind=OrganisationKind.AMBASSADORS)
@@ -38,7 +41,7 @@ def _cells(matrix):
 
 
 def test_the_matrix_shows_each_required_course_with_its_status(setup):
-    matrix = service.compliance_matrix(service.ComplianceFilter())
+    matrix = compliance_queries.compliance_matrix(compliance_queries.ComplianceFilter())
     assert [c.title for c in matrix.courses] == ["Ask for Angela / WAVE", "Bystander intervention"]
     assert _cells(matrix) == {
         "Amy Valid": [None, "valid"],
@@ -58,14 +61,14 @@ def test_the_matrix_shows_each_required_course_with_its_status(setup):
     (dict(role=Role.COORDINATOR), []),
 ])
 def test_the_matrix_filters(setup, filters, names):
-    matrix = service.compliance_matrix(service.ComplianceFilter(**filters))
+    matrix = compliance_queries.compliance_matrix(compliance_queries.ComplianceFilter(**filters))
     assert [r.person.name for r in matrix.rows] == names
-    everyone = service.compliance_matrix_all(service.ComplianceFilter(**filters))  # the CSV's way
+    everyone = compliance_queries.compliance_matrix_all(compliance_queries.ComplianceFilter(**filters))  # the CSV's way
     assert [r.person.name for r in everyone.rows] == names
 
 
 def test_filtering_by_organisation_shows_only_its_courses(setup):
-    matrix = service.compliance_matrix(service.ComplianceFilter(organisation_id=setup["venue"].id))
+    matrix = compliance_queries.compliance_matrix(compliance_queries.ComplianceFilter(organisation_id=setup["venue"].id))
     assert [c.title for c in matrix.courses] == ["Ask for Angela / WAVE"]
     assert _cells(matrix) == {"Cat Expired": ["expired"], "Dan Missing": ["missing"]}
 
@@ -73,7 +76,7 @@ def test_filtering_by_organisation_shows_only_its_courses(setup):
 def test_a_role_requirement_applies_to_everyone_with_the_role(setup):
     require(setup["angela"], role=Role.TRAINER)
     trainer = make_user(Role.TRAINER, name="Tia Trainer")
-    matrix = service.compliance_matrix(service.ComplianceFilter(role=Role.TRAINER))
+    matrix = compliance_queries.compliance_matrix(compliance_queries.ComplianceFilter(role=Role.TRAINER))
     assert _cells(matrix) == {"Tia Trainer": ["missing"]}
     assert trainer.id == matrix.rows[0].person.id
 
@@ -83,28 +86,28 @@ def test_external_certificates_count_and_revoked_ones_do_not(setup):
                                         issued_on=setup["today"], expires_on=None, evidence_note=None, by=setup["other"])
     service.revoke_certificate(db.session.scalars(select(Certificate).where(Certificate.user_id == setup["valid"].id)).one(),
                                "Wrong person", by=setup["other"])
-    cells = _cells(service.compliance_matrix(service.ComplianceFilter()))
+    cells = _cells(compliance_queries.compliance_matrix(compliance_queries.ComplianceFilter()))
     assert cells["Dan Missing"] == ["valid", None]
     assert cells["Amy Valid"] == [None, "missing"]
 
 
 def test_organisation_shares_and_who_lapses_next(setup):
-    rows = {r.organisation.name: r for r in service.organisation_compliance()}
+    rows = {r.organisation.name: r for r in compliance_queries.organisation_compliance()}
     assert set(rows) == {"Town Centre Ambassadors", "The Red Lion"}
     ambassadors, venue = rows["Town Centre Ambassadors"], rows["The Red Lion"]
     assert (ambassadors.people, ambassadors.complete, ambassadors.share) == (2, 2, 100)
     assert ambassadors.next_lapse_person == "Ben Expiring"
     assert ambassadors.next_lapse_course == "Bystander intervention"
     assert (venue.people, venue.complete, venue.share, venue.next_lapse_on) == (2, 0, 0, None)
-    matrix, summary = service.venue_summary(setup["venue"])
+    matrix, summary = compliance_queries.venue_summary(setup["venue"])
     assert [r.person.name for r in matrix.rows] == ["Cat Expired", "Dan Missing"]
     assert summary.share == 0
 
 
 def test_the_expiring_list_leaves_out_renewed_certificates(setup):
-    assert [c.user.name for c in db.session.scalars(service.expiring_query(60))] == ["Ben Expiring"]
+    assert [c.user.name for c in db.session.scalars(certificate_queries.expiring_query(60))] == ["Ben Expiring"]
     issue(setup["expiring"], setup["bystander"], setup["today"])
-    assert list(db.session.scalars(service.expiring_query(60))) == []
+    assert list(db.session.scalars(certificate_queries.expiring_query(60))) == []
 
 
 def test_requirements_are_replaced_as_a_set(setup):
@@ -123,7 +126,7 @@ def test_requirements_are_replaced_as_a_set(setup):
 def _bulk_people(n: int, org, course) -> None:
     """n volunteers of `org` with a mix of certificates, inserted in bulk (fast)."""
     start = db.session.scalar(select(db.func.coalesce(db.func.max(User.id), 0)))
-    now, today = utcnow(), service.today_local()
+    now, today = utcnow(), clock.today()
     db.session.execute(insert(User), [
         dict(id=start + i, email=f"bulk{start + i}@example.org", name=f"Bulk {i:05d}", organisation_id=org.id,
              is_active=True, session_version=1, confirmed_at=now, created_at=now)

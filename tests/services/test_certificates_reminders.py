@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from tests.factories import make_user
 from tests.factories_certificates import issue, make_course
+from volunteer_hub import clock
 from volunteer_hub.jobs import send_outbox_job
 from volunteer_hub.models import OutboxMessage, Role, db, immediate_transactions
 from volunteer_hub.services import certificates as service
@@ -17,7 +18,7 @@ def keys():
 
 def expiring_in(days, person=None, course=None, validity=12):
     """A certificate of `person` whose expiry is `days` from today."""
-    today = service.today_local()
+    today = clock.today()
     course = course or make_course(validity_months=validity)
     expires = today + dt.timedelta(days=days)
     return issue(person or make_user(), course, today - dt.timedelta(days=30), expires_on=expires)
@@ -25,7 +26,7 @@ def expiring_in(days, person=None, course=None, validity=12):
 
 def test_each_threshold_sends_once_and_only_the_one_that_applies(app):
     certificate = expiring_in(45)
-    today = service.today_local()
+    today = clock.today()
     assert service.send_expiry_reminders(today) == 1
     assert service.send_expiry_reminders(today) == 0
     assert keys() == [f"reminder:certificate:{certificate.id}:60d"]
@@ -40,7 +41,7 @@ def test_each_threshold_sends_once_and_only_the_one_that_applies(app):
 def test_no_reminder_when_renewed_revoked_expired_or_far_off(app):
     person, course = make_user(), make_course(validity_months=12)
     expiring_in(20, person=person, course=course)
-    issue(person, course, service.today_local())  # renewed today: good for 12 more months
+    issue(person, course, clock.today())  # renewed today: good for 12 more months
     revoked = expiring_in(20)
     service.revoke_certificate(revoked, "Issued in error", by=make_user())
     expiring_in(-1)
@@ -97,7 +98,7 @@ def test_coordinators_get_one_summary_a_week(app, smtp_server):
     coordinator = make_user(Role.COORDINATOR, email="cora@example.org")
     make_user(Role.VOLUNTEER)
     soon = expiring_in(10)
-    today = service.today_local()
+    today = clock.today()
     assert service.send_weekly_summary(today) == 1
     assert service.send_weekly_summary(today) == 0
     year, week, _ = (today + dt.timedelta(days=7)).isocalendar()

@@ -8,13 +8,15 @@ import pytest
 
 from tests.factories import make_org, make_user, sign_in_as
 from tests.factories_certificates import issue, make_course, require
+from volunteer_hub import clock
 from volunteer_hub.models import Certificate, OrganisationKind, Role, db
+from volunteer_hub.queries import certificates as certificate_queries
 from volunteer_hub.services import certificates as service
 
 
 @pytest.fixture()
 def today(app):
-    return service.today_local()
+    return clock.today()
 
 
 def text(response):
@@ -210,7 +212,7 @@ def _names_on(page_html: str) -> list[str]:
 def test_the_matrix_pages_through_everyone_without_counting_them_all(app, client, monkeypatch):
     """Past the cap the page says "more than", yet Next and the page links still reach everyone,
     keeping the filters; the CSV still has everyone."""
-    monkeypatch.setattr(service, "COUNT_CAP", 4)
+    app.config["VH_LIST_COUNT_CAP"] = 4
     app.config["VH_PAGE_SIZE"] = 2
     course = make_course("Bystander intervention")
     require(course, kind=OrganisationKind.AMBASSADORS)
@@ -267,9 +269,9 @@ def expiring(app, today):
     issue(ben, course, today - dt.timedelta(days=3))  # renewed: the old one is superseded
     cal = make_user(name="Cal Revoked Renewal")
     issue(cal, course, soon)
-    issue(cal, course, today - dt.timedelta(days=3), revoked_at=service.utcnow(), revocation_reason="Mistake")
-    issue(make_user(name="Dee Revoked"), course, soon, revoked_at=service.utcnow(), revocation_reason="Mistake")
-    issue(make_user(name="Eve Withdrawn"), course, soon, withdrawn_at=service.utcnow())
+    issue(cal, course, today - dt.timedelta(days=3), revoked_at=clock.now(), revocation_reason="Mistake")
+    issue(make_user(name="Dee Revoked"), course, soon, revoked_at=clock.now(), revocation_reason="Mistake")
+    issue(make_user(name="Eve Withdrawn"), course, soon, withdrawn_at=clock.now())
     issue(make_user(name="Fay Inactive", active=False), course, soon)
     issue(make_user(name="Gus Later"), course, today - dt.timedelta(days=300))  # expires in about 65 days
     return ["Ann Soon", "Cal Revoked Renewal"]
@@ -285,10 +287,10 @@ def test_the_home_count_of_expiring_certificates_matches_the_list(client, expiri
 
 
 def test_past_the_cap_the_home_page_says_more_than(client, expiring, monkeypatch):
-    monkeypatch.setattr(service, "PANEL_COUNT_CAP", 1)
+    monkeypatch.setattr(certificate_queries, "PANEL_COUNT_CAP", 1)
     sign_in_as(client, make_user(Role.COORDINATOR))
     assert "More than <strong>1</strong> certificate expires in the next 30 days" in text(client.get("/home"))
-    monkeypatch.setattr(service, "PANEL_COUNT_CAP", 2)
+    monkeypatch.setattr(certificate_queries, "PANEL_COUNT_CAP", 2)
     assert "<strong>2</strong> certificates expire in the next 30 days" in text(client.get("/home"))
 
 def test_coordinators_set_requirements(client, compliance):

@@ -13,6 +13,7 @@ import secrets
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
+from volunteer_hub import clock
 from volunteer_hub.clock import to_local as utc_to_local
 from volunteer_hub.demo._scale import fix_sequence, insert_batches
 from volunteer_hub.demo.b_training import GENERATED_NOTES
@@ -27,6 +28,7 @@ from volunteer_hub.models import (
     User,
     db,
 )
+from volunteer_hub.queries import certificates as certificate_queries
 from volunteer_hub.services import certificates as service
 
 COURSES = {
@@ -83,7 +85,7 @@ def seed() -> None:
             db.session.add(ComplianceRequirement(course_id=courses[title].id, organisation_kind=kind))
     db.session.flush()
     coordinator = db.session.scalar(select(User).where(User.email == "coordinator@example.org"))
-    today = service.today_local()
+    today = clock.today()
     for email, title, days_ago, revoked in CERTIFICATES:
         person = db.session.scalar(select(User).where(User.email == email))
         course = courses[title]
@@ -142,7 +144,7 @@ def seed_scale(scale: float, progress) -> None:
             row = {"id": certificate_id, "user_id": user_id, "course_id": course_id, "title": None, "issuer": issuer,
                    "number": f"VH-{issued_on.year}-{certificate_id:06d}",
                    "verification_code": secrets.token_urlsafe(18), "issued_on": issued_on,
-                   "expires_on": service.expiry_for(courses[course_id], issued_on), "attendance_id": attendance_id,
+                   "expires_on": certificate_queries.expiry_for(courses[course_id], issued_on), "attendance_id": attendance_id,
                    "session_id": session_id, "is_external": False, "recorded_by_id": marked_by,
                    "created_at": starts_at + dt.timedelta(hours=3), "revoked_at": None, "revoked_by_id": None,
                    "revocation_reason": None}

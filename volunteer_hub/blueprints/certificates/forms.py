@@ -3,7 +3,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from volunteer_hub.forms import Form, OptionalIntSelectField, SelectField, choices
 from volunteer_hub.models import Role
-from volunteer_hub.services.certificates import STATUS_FILTERS
+from volunteer_hub.queries.compliance import STATUS_FILTERS
 
 
 class VerifyForm(Form):

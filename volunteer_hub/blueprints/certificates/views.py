@@ -12,6 +12,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from volunteer_hub import clock
 from volunteer_hub.blueprints.certificates import bp
 from volunteer_hub.blueprints.certificates.forms import (
     CertificateRevokeForm,
@@ -26,6 +27,8 @@ from volunteer_hub.extensions import limiter
 from volunteer_hub.forms import ButtonForm, choices, show_domain_error
 from volunteer_hub.models import Course, OrganisationKind, Role, db
 from volunteer_hub.pagination import paginate_capped, requested_page
+from volunteer_hub.queries import certificates as certificate_queries
+from volunteer_hub.queries import compliance as compliance_queries
 from volunteer_hub.security import (
     STAFF,
     get_certificate_or_404,
@@ -47,8 +50,8 @@ def _verify_limit() -> str:
 def _panel_helpers():
     def certificate_panel():
         """Data for the home-page panel (called only when the panel is shown)."""
-        current = service.current_certificates(current_user)
-        expiring, more = service.count_expiring(30, service.PANEL_COUNT_CAP) if is_staff(current_user) else (None, False)
+        current = certificate_queries.current_certificates(current_user)
+        expiring, more = certificate_queries.count_expiring(30, certificate_queries.PANEL_COUNT_CAP) if is_staff(current_user) else (None, False)
         return {"current": current, "expiring_30": expiring, "more_than": more}
 
     return {"certificate_panel": certificate_panel}
@@ -58,7 +61,7 @@ def _panel_helpers():
 @bp.get("/certificates")
 @login_required
 def mine():
-    current, history = service.certificates_of(current_user)
+    current, history = certificate_queries.certificates_of(current_user)
     return render_template("certificates/mine.html", current=current, history=history)
 
 
@@ -85,7 +88,7 @@ def verify():
     form = VerifyForm(request.args)
     searched = bool(request.args.get("q"))
     if searched and form.validate():
-        certificate = service.find_certificate_for_verification(form.q.data)
+        certificate = certificate_queries.find_certificate_for_verification(form.q.data)
         if certificate is not None:
             return redirect(url_for("certificates.verify_code", code=certificate.verification_code))
     return render_template("certificates/verify.html", form=form, searched=searched), (404 if searched else 200)
@@ -94,10 +97,10 @@ def verify():
 @bp.get("/verify/<code>")
 @limiter.limit(_verify_limit)
 def verify_code(code):
-    certificate = service.find_certificate_for_verification(code)
+    certificate = certificate_queries.find_certificate_for_verification(code)
     if certificate is None or certificate.verification_code != code:
         return render_template("certificates/verify.html", form=VerifyForm(), searched=True), 404
-    status = service.status_of(certificate)
+    status = certificate_queries.status_of(certificate)
     response = Response(render_template("certificates/verified.html", certificate=certificate, status=status))
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -115,8 +118,8 @@ def _compliance_form() -> ComplianceFilterForm:
     return form
 
 
-def _compliance_filter(form: ComplianceFilterForm) -> service.ComplianceFilter:
-    return service.ComplianceFilter(
+def _compliance_filter(form: ComplianceFilterForm) -> compliance_queries.ComplianceFilter:
+    return compliance_queries.ComplianceFilter(
         organisation_id=form.organisation.data,
         role=Role(form.role.data) if form.role.data else None,
         status=form.status.data or "",
@@ -128,32 +131,32 @@ def _compliance_filter(form: ComplianceFilterForm) -> service.ComplianceFilter:
 def compliance():
     form = _compliance_form()
     page = requested_page()
-    matrix = service.compliance_matrix(_compliance_filter(form), page=page,
+    matrix = compliance_queries.compliance_matrix(_compliance_filter(form), page=page,
                                        per_page=current_app.config["VH_PAGE_SIZE"])
     return render_template("certificates/compliance.html", form=form, matrix=matrix,
-                           statuses=service.CELL_LABELS)
+                           statuses=compliance_queries.CELL_LABELS)
 
 
 @bp.get("/certificates/compliance.csv")
 @role_required(*STAFF)
 def compliance_export():
-    matrix = service.compliance_matrix_all(_compliance_filter(_compliance_form()))
-    return csv_response(service.compliance_csv_rows(matrix), "compliance.csv")
+    matrix = compliance_queries.compliance_matrix_all(_compliance_filter(_compliance_form()))
+    return csv_response(compliance_queries.compliance_csv_rows(matrix), "compliance.csv")
 
 
 @bp.get("/certificates/organisations")
 @role_required(*STAFF)
 def organisations():
-    return render_template("certificates/organisations.html", rows=service.organisation_compliance())
+    return render_template("certificates/organisations.html", rows=compliance_queries.organisation_compliance())
 
 
 @bp.get("/certificates/organisations/<int:org_id>/summary")
 @role_required(*STAFF)
 def venue_summary(org_id):
     org = get_organisation_or_404(org_id)
-    matrix, summary = service.venue_summary(org)
+    matrix, summary = compliance_queries.venue_summary(org)
     return render_template("certificates/venue_summary.html", org=org, matrix=matrix, summary=summary,
-                           today=service.today_local())
+                           today=clock.today())
 
 
 @bp.get("/certificates/expiring")
@@ -161,10 +164,10 @@ def venue_summary(org_id):
 def expiring():
     form = ExpiringFilterForm(request.args)
     days = form.days.data if form.validate() and form.days.data else 30
-    page = paginate_capped(service.expiring_query(days), requested_page(),
-                           current_app.config["VH_PAGE_SIZE"], service.COUNT_CAP)
+    page = paginate_capped(certificate_queries.expiring_query(days), requested_page(),
+                           current_app.config["VH_PAGE_SIZE"], current_app.config["VH_LIST_COUNT_CAP"])
     return render_template("certificates/expiring.html", form=form, page=page, days=days,
-                           today=service.today_local())
+                           today=clock.today())
 
 
 @bp.route("/certificates/requirements", methods=["GET", "POST"])
@@ -197,7 +200,7 @@ def requirements():
 @role_required(*STAFF)
 def person(user_id):
     person = get_person_or_404(user_id, current_user)
-    current, history = service.certificates_of(person)
+    current, history = certificate_queries.certificates_of(person)
     return render_template("certificates/person.html", person=person, current=current, history=history)
 
 

@@ -23,6 +23,7 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
+from volunteer_hub.queries.certificates import has_current_certificate
 from volunteer_hub.queries.training import active_booking, waitlist_position
 from volunteer_hub.services import calendar as calendar_service
 from volunteer_hub.services.training.common import (
@@ -49,8 +50,6 @@ def has_completed_prerequisite(user: User, course: Course) -> bool:
         return True
     prerequisite = course.prerequisite
     if prerequisite.gives_certificate:
-        from volunteer_hub.services.certificates import has_current_certificate
-
         return has_current_certificate(user, prerequisite)
     return db.session.scalar(
         select(func.count()).select_from(Attendance).join(Attendance.session).where(
