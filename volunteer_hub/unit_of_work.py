@@ -37,7 +37,7 @@ _SIGNED_IN = object()
 
 
 class UnitOfWork:
-    def __init__(self, form: FlaskForm | None = None, *, actor=_SIGNED_IN, flash_category: str = "danger"):
+    def __init__(self, form: FlaskForm | None = None, *, actor=_SIGNED_IN, flash_category: str | None = "danger"):
         self.form = form
         self.actor = actor
         self.flash_category = flash_category
@@ -75,12 +75,12 @@ class UnitOfWork:
         self.error = exc
         if self.form is not None:
             show_domain_error(self.form, exc)
-        else:
+        elif self.flash_category:  # None: the caller answers with `work.error` itself (JSON)
             flash(exc.message, self.flash_category)
         return True
 
 
-def unit_of_work(form: FlaskForm | None = None, *, actor=_SIGNED_IN, flash_category: str = "danger") -> UnitOfWork:
+def unit_of_work(form: FlaskForm | None = None, *, actor=_SIGNED_IN, flash_category: str | None = "danger") -> UnitOfWork:
     """A transaction around one service call: see the module's docstring."""
     return UnitOfWork(form, actor=actor, flash_category=flash_category)
 

@@ -2,7 +2,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import make_user
 from tests.factories_training import make_booking, make_course, make_session
@@ -225,8 +225,8 @@ def test_a_lapsed_offer_passes_to_the_next_person(app):
     svc.cancel_booking(bookings[0], by=bookings[0].user)
     bookings[1].offer_expires_at = utcnow() - dt.timedelta(minutes=1)
     db.session.commit()
-    with pytest.raises(Conflict, match="this offer has lapsed"):
-        svc.accept_offer(bookings[1])
+    outcome = svc.accept_offer(bookings[1])  # a refusal that leaves a trace: the lapse is written, not raised
+    assert outcome.lapsed and outcome.booking is bookings[1]
     assert bookings[1].status is BookingStatus.LAPSED and bookings[2].status is BookingStatus.OFFERED
     assert _emails(bookings[1].user.email)[-1].subject.startswith("Offer lapsed")
 
@@ -344,3 +344,16 @@ def test_trainers_only_teach_what_they_are_given(app):
     trainer = make_user(Role.TRAINER)
     s = make_session(trainers=[trainer])
     assert training_queries.trainer_sessions(trainer) == [s] and training_queries.is_trainer_of(trainer, s)
+
+
+def test_an_overdue_offer_reads_as_lapsed_and_the_next_booking_makes_it_so(app):
+    s = make_session(capacity=1)
+    bookings = [svc.book_session(s, make_user()) for _ in range(2)]
+    svc.cancel_booking(bookings[0], by=bookings[0].user)
+    late = bookings[1]
+    late.offer_expires_at = utcnow() - dt.timedelta(minutes=1)
+    db.session.commit()
+    assert late.offer_lapsed(utcnow()) and late.status_at(utcnow()) is BookingStatus.LAPSED
+    assert db.session.scalar(select(func.count()).select_from(Booking).where(Booking.offer_lapsed(utcnow()))) == 1
+    newcomer = svc.book_session(s, make_user())  # the write that locks the session settles the lapse first
+    assert late.status is BookingStatus.LAPSED and newcomer.status is BookingStatus.CONFIRMED

@@ -1,7 +1,7 @@
 """Training pages: what volunteers, trainers and coordinators see and do."""
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import make_org, make_user, sign_in_as
 from tests.factories_training import make_booking, make_course, make_session
@@ -12,6 +12,8 @@ from volunteer_hub.models import (
     AttendanceStatus,
     Booking,
     BookingStatus,
+    CalendarFeed,
+    OutboxMessage,
     Role,
     SessionStatus,
     TrainingSession,
@@ -113,7 +115,26 @@ def test_waitlist_position_offer_page_and_one_click_accept(client, app):
     assert mine.status is BookingStatus.CONFIRMED
 
 
-def test_viewing_a_session_lapses_overdue_offers(client, volunteer):
+def test_viewing_a_session_never_writes_and_shows_overdue_offers_as_lapsed(client, volunteer):
+    s = make_session(capacity=1)
+    first = make_booking(s)
+    late = make_booking(s, status=BookingStatus.WAITLISTED)
+    make_booking(s, status=BookingStatus.WAITLISTED)
+    svc.cancel_booking(first, by=first.user)
+    late.offer_expires_at = utcnow() - dt.timedelta(minutes=5)
+    db.session.commit()
+    outbox = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    sign_in_as(client, late.user)
+    page = _text(client.get(f"/training/sessions/{s.id}"))
+    assert "A place is offered" not in page and "Accept" not in page  # the offer reads as lapsed
+    offer = _text(client.get(f"/training/bookings/{late.id}/offer"))
+    assert "this offer lapsed" in offer and "Accept the place" not in offer
+    db.session.expire_all()
+    assert db.session.get(Booking, late.id).status is BookingStatus.OFFERED  # nothing was written by a GET
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == outbox
+
+
+def test_accepting_an_overdue_offer_lapses_it_and_says_so(client):
     s = make_session(capacity=1)
     first = make_booking(s)
     late = make_booking(s, status=BookingStatus.WAITLISTED)
@@ -121,8 +142,9 @@ def test_viewing_a_session_lapses_overdue_offers(client, volunteer):
     svc.cancel_booking(first, by=first.user)
     late.offer_expires_at = utcnow() - dt.timedelta(minutes=5)
     db.session.commit()
-    sign_in_as(client, volunteer)
-    assert client.get(f"/training/sessions/{s.id}").status_code == 200
+    sign_in_as(client, late.user)
+    response = client.post(f"/training/bookings/{late.id}/accept", data={}, follow_redirects=True)
+    assert "this offer has lapsed" in _text(response)
     db.session.expire_all()
     assert db.session.get(Booking, late.id).status is BookingStatus.LAPSED
     assert db.session.get(Booking, nxt.id).status is BookingStatus.OFFERED
@@ -407,3 +429,19 @@ def test_staff_see_the_places_and_waitlist_of_the_people_listed(client, coordina
     sign_in_as(client, coordinator)
     page = _text(client.get(f"/training/sessions/{small.id}"))
     assert "Full · 1 waiting" in page and "Booked and waiting (3)" in page
+
+
+def test_my_training_writes_nothing_and_offers_to_make_the_calendar_link(client, volunteer):
+    sign_in_as(client, volunteer)
+    page = _text(client.get("/training/mine"))
+    assert "Make my calendar link" in page
+    assert db.session.scalar(select(func.count()).select_from(CalendarFeed)) == 0  # a GET made nothing
+    page = _text(client.post("/training/calendar/reset", data={}, follow_redirects=True))
+    assert "Your calendar link is ready" in page and "/training/calendar/" in page
+
+
+def test_a_next_that_leaves_the_site_is_ignored_after_cancelling(client, volunteer):
+    booking = make_booking(make_session(), volunteer)
+    sign_in_as(client, volunteer)
+    response = client.post(f"/training/bookings/{booking.id}/cancel", data={"next": "/\\evil.example"})
+    assert response.headers["Location"].endswith(f"/training/sessions/{booking.session_id}")

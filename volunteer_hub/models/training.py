@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, and_, text
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from volunteer_hub.models.base import db, utcnow
@@ -157,6 +158,21 @@ class Booking(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status.value in ACTIVE_BOOKING_STATUSES
+
+    @hybrid_method
+    def offer_lapsed(self, now) -> bool:
+        """An offer past its deadline: it reads as lapsed at once, though the row says "offered" until
+        the offers job or the next write that locks the session (book, cancel, accept, decline) lapses it.
+        The one definition, in Python and in SQL."""
+        return self.status is BookingStatus.OFFERED and self.offer_expires_at <= now
+
+    @offer_lapsed.expression
+    def offer_lapsed(cls, now):
+        return and_(cls.status == BookingStatus.OFFERED, cls.offer_expires_at <= now)
+
+    def status_at(self, now) -> BookingStatus:
+        """The status a person should see: LAPSED for an offer past its deadline."""
+        return BookingStatus.LAPSED if self.offer_lapsed(now) else self.status
 
     @property
     def calendar_uid(self) -> str:

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, load_only, selectinload
 
 from volunteer_hub import clock
@@ -228,16 +228,16 @@ _SESSION_PAGE = (
            Course.audience.label("course_audience"), _PREREQUISITE.title.label("prerequisite_title"),
            _bookings_counted(_OTHER.status.in_(HOLDING)).label("held"),
            _bookings_counted(_OTHER.status == BookingStatus.WAITLISTED).label("waiting"),
-           exists().where(_OTHER.session_id == TrainingSession.id, _OTHER.status == BookingStatus.OFFERED,
-                          _OTHER.offer_expires_at <= bindparam("now")).label("has_expired_offers"),
+           _bookings_counted(_OTHER.offer_lapsed(bindparam("now"))).label("lapsed"),
            _MINE.id.label("booking_id"), _MINE.status.label("booking_status"),
            _MINE.offer_expires_at.label("booking_offer_expires_at"),
-           _bookings_counted(_OTHER.status.in_(WAITING), _OTHER.queue_number < _MINE.queue_number).label("ahead"),
+           _bookings_counted(_OTHER.status.in_(WAITING), ~_OTHER.offer_lapsed(bindparam("now")),
+                             _OTHER.queue_number < _MINE.queue_number).label("ahead"),
            User.id.label("trainer_id"), User.name.label("trainer_name"))
     .join(Course, Course.id == TrainingSession.course_id)
     .outerjoin(_PREREQUISITE, _PREREQUISITE.id == Course.prerequisite_id)
     .outerjoin(_MINE, and_(_MINE.session_id == TrainingSession.id, _MINE.user_id == bindparam("user_id"),
-                           _MINE.status.in_(ACTIVE)))
+                           _MINE.status.in_(ACTIVE), ~_MINE.offer_lapsed(bindparam("now"))))
     .outerjoin(session_trainers, session_trainers.c.session_id == TrainingSession.id)
     .outerjoin(User, User.id == session_trainers.c.user_id)
     .where(TrainingSession.id == bindparam("session_id"))
@@ -259,12 +259,12 @@ class MyBooking:
 
 @dataclass
 class SessionPage:
-    """What the session page shows of a session (read-only), in one query."""
+    """What the session page shows of a session (read-only), in one query. An offer past its deadline
+    reads as lapsed (`Booking.offer_lapsed`): the page never writes."""
     session: object  # a row with the session's columns, course_title, course_summary, ...
     trainers: list[Trainer]  # by name
     held: int  # places held (confirmed or offered)
     waiting: int
-    has_expired_offers: bool
     booking: MyBooking | None  # the viewer's active booking
     position: int | None  # the viewer's place in the queue (waiting or offered), 1 = first
 
@@ -278,10 +278,12 @@ def session_page(session_id: int, user: User) -> SessionPage | None:
     booking = None
     if first.booking_id is not None:
         booking = MyBooking(first.booking_id, first.booking_status, first.booking_offer_expires_at)
+    # Offers past their deadline read as lapsed: their places go to the first people waiting.
+    passed_on = min(first.lapsed, first.waiting)
     return SessionPage(
         session=first,
         trainers=[Trainer(r.trainer_id, r.trainer_name) for r in rows if r.trainer_id is not None],
-        held=first.held, waiting=first.waiting, has_expired_offers=bool(first.has_expired_offers), booking=booking,
+        held=first.held - first.lapsed + passed_on, waiting=first.waiting - passed_on, booking=booking,
         position=first.ahead + 1 if booking is not None and booking.status in WAITING else None,
     )
 
@@ -295,7 +297,8 @@ _SESSION_BOOKINGS = (
     .outerjoin(Organisation, Organisation.id == User.organisation_id)
     .where(Booking.session_id == bindparam("session_id"), or_(
         Booking.status.in_(ACTIVE),
-        and_(Booking.status == BookingStatus.CANCELLED, Booking.is_late_cancellation.is_(True))))
+        and_(Booking.status == BookingStatus.CANCELLED, Booking.is_late_cancellation.is_(True))),
+        ~Booking.offer_lapsed(bindparam("now")))
     .order_by(Booking.queue_number)
 )
 
@@ -304,7 +307,7 @@ def session_booking_rows(session_id: int) -> tuple[list, list[str]]:
     """(the session's active bookings as rows: id, user_id, status, offer_expires_at, name,
     organisation; in queue order) and the names of its late cancellations, in one query."""
     active, late = [], []
-    for row in db.session.execute(_SESSION_BOOKINGS, {"session_id": session_id}):
+    for row in db.session.execute(_SESSION_BOOKINGS, {"session_id": session_id, "now": utcnow()}):
         if row.status is BookingStatus.CANCELLED:
             late.append(row.name)
         else:
@@ -363,3 +366,8 @@ def is_trainer_of(user: User, session: TrainingSession) -> bool:
     return any(t.id == user.id for t in session.trainers)
 
 
+
+
+def feed_token(user: User) -> str | None:
+    """The person's calendar link token, if they have made one (My training offers a button to make it)."""
+    return db.session.scalar(select(CalendarFeed.token).where(CalendarFeed.user_id == user.id))

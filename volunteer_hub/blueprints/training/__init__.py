@@ -12,4 +12,4 @@ add_nav_item(30, "training.my_sessions", "My sessions", (Role.TRAINER,))
 add_nav_item(40, "training.course_list", "Courses", (Role.COORDINATOR, Role.ADMIN))
 add_dashboard_panel(10, "training/_panel.html")
 
-from volunteer_hub.blueprints.training import views  # noqa: E402,F401
+from volunteer_hub.blueprints.training import bookings, courses, register, sessions  # noqa: E402,F401

@@ -7,6 +7,7 @@ change that freed the place. Functions flush, never commit: `unit_of_work` commi
 The pages' readers are in `volunteer_hub.queries.training` and `volunteer_hub.queries.register`.
 """
 from volunteer_hub.services.training.bookings import (  # noqa: F401
+    Accepted,
     accept_offer,
     book_session,
     cancel_booking,
@@ -15,7 +16,6 @@ from volunteer_hub.services.training.bookings import (  # noqa: F401
     decline_offer,
     fill_places,
     has_completed_prerequisite,
-    has_expired_offers,
     lapse_offers,
     move_booking,
     sessions_with_expired_offers,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -98,13 +99,12 @@ def check_can_book(session: TrainingSession, user: User, by_coordinator: bool = 
         )
 
 
-
-
 def book_session(session: TrainingSession, user: User, by: User | None = None) -> Booking:
     """Book a place, or a place on the waitlist if the session is full. One step, under the lock."""
     if not user.is_confirmed and by is None:
         raise NotAllowed("Confirm your email address before booking training.")
     session = lock_session(session)
+    _lapse_overdue_offers(session)
     by_coordinator = by is not None and by.id != user.id
     check_can_book(session, user, by_coordinator=by_coordinator)
     held = count_in(session, HOLDING)
@@ -132,6 +132,7 @@ def cancel_booking(booking: Booking, by: User) -> Booking:
     """Cancel a booking or leave the waitlist. After the cut-off it is taken but marked late.
     A freed place goes to the first person waiting, in this transaction."""
     session = lock_session(booking.session)
+    _lapse_overdue_offers(session)
     db.session.refresh(booking)
     if booking.status not in ACTIVE:
         raise Conflict("This booking is already cancelled.")
@@ -189,25 +190,33 @@ def fill_places(session: TrainingSession) -> list[Booking]:
     return offered
 
 
-def accept_offer(booking: Booking) -> Booking:
+class Accepted(NamedTuple):
+    """What accepting an offer came to: the booking, and whether the offer had lapsed (then the
+    lapse is what was written: the place went to the next person, who has been emailed)."""
+    booking: Booking
+    lapsed: bool
+
+
+def accept_offer(booking: Booking) -> Accepted:
     session = lock_session(booking.session)
     db.session.refresh(booking)
     if booking.status is BookingStatus.CONFIRMED:
         raise Conflict("You have already accepted this place.")
+    if booking.offer_lapsed(utcnow()):
+        _lapse_overdue_offers(session)
+        return Accepted(booking, lapsed=True)
     if booking.status is not BookingStatus.OFFERED:
         raise Conflict("There is no offer to accept on this booking.")
-    if booking.offer_expires_at <= utcnow():
-        lapse_offers(session)
-        raise Conflict("Sorry, this offer has lapsed: the place has gone to the next person.")
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = utcnow()
     db.session.flush()
     email_confirmed(booking)
-    return booking
+    return Accepted(booking, lapsed=False)
 
 
 def decline_offer(booking: Booking) -> Booking:
     session = lock_session(booking.session)
+    _lapse_overdue_offers(session)
     db.session.refresh(booking)
     if booking.status is not BookingStatus.OFFERED:
         raise Conflict("There is no offer to decline on this booking.")
@@ -220,8 +229,13 @@ def decline_offer(booking: Booking) -> Booking:
 
 def lapse_offers(session: TrainingSession) -> int:
     """Offers past their deadline lapse; their places go to the next in line. Takes the lock."""
-    session = lock_session(session)
-    expired = [b for b in bookings_in(session, (BookingStatus.OFFERED,)) if b.offer_expires_at <= utcnow()]
+    return _lapse_overdue_offers(lock_session(session))
+
+
+def _lapse_overdue_offers(session: TrainingSession) -> int:
+    """Make the lapse of overdue offers permanent. The caller holds the session lock."""
+    now = utcnow()
+    expired = [b for b in bookings_in(session, (BookingStatus.OFFERED,)) if b.offer_lapsed(now)]
     for booking in expired:
         booking.status = BookingStatus.LAPSED
         db.session.flush()
@@ -231,16 +245,9 @@ def lapse_offers(session: TrainingSession) -> int:
     return len(expired)
 
 
-def has_expired_offers(session: TrainingSession) -> bool:
-    return db.session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.session_id == session.id, Booking.status == BookingStatus.OFFERED,
-        Booking.offer_expires_at <= utcnow())) > 0
-
-
 def sessions_with_expired_offers() -> list[int]:
     """Ids of sessions holding an offer whose deadline has passed."""
-    return list(db.session.scalars(select(Booking.session_id).where(
-        Booking.status == BookingStatus.OFFERED, Booking.offer_expires_at <= utcnow()).distinct()))
+    return list(db.session.scalars(select(Booking.session_id).where(Booking.offer_lapsed(utcnow())).distinct()))
 
 
 def change_capacity(session: TrainingSession, capacity: int) -> list[Booking]:
