@@ -8,4 +8,4 @@ bp = Blueprint("equipment", __name__)
 add_nav_item(40, "equipment.kit_bag", "My kit bag")
 add_nav_item(45, "equipment.stock", "Stock", (Role.COORDINATOR, Role.ADMIN))
 
-from volunteer_hub.blueprints.equipment import views  # noqa: E402,F401
+from volunteer_hub.blueprints.equipment import catalogue, history, reports, stock  # noqa: E402,F401

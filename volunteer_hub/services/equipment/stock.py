@@ -17,7 +17,7 @@ from volunteer_hub.models import (
     User,
     db,
 )
-from volunteer_hub.services.equipment.common import Line, Outcome
+from volunteer_hub.services.equipment.common import InsufficientStock, Line, Outcome
 from volunteer_hub.services.equipment.ledger import already_recorded, lock_balances, record_movements
 
 
@@ -81,9 +81,15 @@ def hand_out_stock(holder: Holder, quantities: dict[Item, int], *, by: User, pla
         raise ValidationFailed("The date cannot be in the future.", "occurred_on")
     for line in lines:
         _consumable(line.item)
-    return record_movements(MovementKind.HAND_OUT, lines, by=by, idempotency_key=idempotency_key,
-                            occurred_on=occurred_on, **(listed or {"place_text": place_text}),
-                            time_band=time_band, event_name=(event_name or "").strip() or None)
+    try:
+        return record_movements(MovementKind.HAND_OUT, lines, by=by, idempotency_key=idempotency_key,
+                                occurred_on=occurred_on, **(listed or {"place_text": place_text}),
+                                time_band=time_band, event_name=(event_name or "").strip() or None)
+    except InsufficientStock as error:  # said next to the item's quantity, in the volunteer's words
+        error.field = f"qty_{error.item_id}"
+        if holder.user_id == by.id:
+            error.message = f"Your kit bag holds {error.item.count(error.held)}; you asked for {error.asked}."
+        raise
 
 
 def write_off_stock(holder: Holder, item: Item, quantity: int, reason: str, *, by: User,

@@ -1,0 +1,84 @@
+"""The movement history, its CSV, and reversing a movement."""
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from volunteer_hub.blueprints.equipment import bp
+from volunteer_hub.blueprints.equipment import forms as f
+from volunteer_hub.blueprints.equipment.helpers import done
+from volunteer_hub.csvfiles import csv_response
+from volunteer_hub.forms import choices
+from volunteer_hub.models import Holder, MovementKind, db
+from volunteer_hub.pagination import requested_page
+from volunteer_hub.queries import equipment as equipment_queries
+from volunteer_hub.security import (
+    STAFF,
+    get_movement_or_404,
+    role_required,
+)
+from volunteer_hub.services import equipment as svc
+from volunteer_hub.unit_of_work import refused_status, unit_of_work
+
+
+# --- history and reversals ---------------------------------------------------------------------
+def _movement_filter_form():
+    form = f.MovementFilterForm(request.args)
+    form.item.choices = choices([("", "Any item")] + [(i.id, i.name) for i in svc.list_items(active_only=False, kind=None)])
+    holders = svc.list_stores() + [h for h, _ in equipment_queries.stock_by_holder() if not h.is_store]
+    selected = request.args.get("holder", type=int)
+    if selected and selected not in {h.id for h in holders}:
+        extra = db.session.get(Holder, selected)
+        holders += [extra] if extra else []
+    form.holder.choices = choices([("", "Any holder")] + [(h.id, h.display_name) for h in holders])
+    if not form.validate():
+        for name in ("item", "holder", "kind", "date_from", "date_to"):
+            if getattr(form, name).errors:
+                getattr(form, name).data = None
+                getattr(form, name).errors = []
+    return form
+
+
+def _movement_filter(form) -> equipment_queries.MovementFilter:
+    return equipment_queries.MovementFilter(item_id=form.item.data, holder_id=form.holder.data,
+                              kind=MovementKind(form.kind.data) if form.kind.data else None,
+                              date_from=form.date_from.data, date_to=form.date_to.data)
+
+
+@bp.get("/equipment/movements")
+@role_required(*STAFF)
+def movements():
+    form = _movement_filter_form()
+    page = db.paginate(equipment_queries.movements_query(_movement_filter(form)), page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"],
+                       error_out=False, count=True)
+    return render_template("equipment/movements.html", form=form, page=page)
+
+
+@bp.get("/equipment/movements.csv")
+@role_required(*STAFF)
+def movements_csv():
+    stmt = equipment_queries.movements_query(_movement_filter(_movement_filter_form())).execution_options(yield_per=500)
+
+    def rows():
+        yield equipment_queries.MOVEMENTS_CSV_HEADER
+        for movement in db.session.scalars(stmt):
+            yield equipment_queries.movement_csv_row(movement)
+
+    return csv_response(rows(), "stock-movements.csv")
+
+
+@bp.route("/equipment/movements/<int:movement_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def movement(movement_id):
+    movement = get_movement_or_404(movement_id)
+    form = f.ReverseForm()
+    if form.validate_on_submit():
+        with unit_of_work(form) as work:
+            outcome = svc.reverse_movement(movement, form.reason.data, by=current_user,
+                                           idempotency_key=form.idempotency_key.data)
+        if work.ok:
+            done(outcome, f"Movement {movement.id} reversed by movement {outcome.movements[0].id}.")
+            return redirect(url_for("equipment.movement", movement_id=movement.id))
+    return render_template("equipment/movement.html", movement=movement, form=form,
+                           reversal=svc.reversal_of(movement)), refused_status(form)
+
+
