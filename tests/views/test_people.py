@@ -178,7 +178,7 @@ def test_organisations_are_created_renamed_and_retired(client, coordinator):
     assert org.name == "Red Lion" and org.is_retired
     sign_in_as(client, coordinator)
     assert ">Red Lion</option>" not in client.get("/profile").get_data(as_text=True)
-    assert client.post("/organisations", data={"name": "", "kind": "nonsense"}).status_code == 200
+    assert client.post("/organisations", data={"name": "", "kind": "nonsense"}).status_code == 400
 
 
 IMPORT_GOOD = "name,email,phone,organisation,roles\nAnn Able,ann@example.org,0770,Street Pastors,volunteer\nBen Bold,BEN@example.org,,,volunteer;trainer\n"

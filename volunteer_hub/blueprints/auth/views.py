@@ -1,4 +1,3 @@
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
@@ -13,22 +12,14 @@ from volunteer_hub.blueprints.auth.forms import (
     SignInForm,
     SignUpForm,
 )
-from volunteer_hub.errors import DomainError
 from volunteer_hub.extensions import limiter
-from volunteer_hub.forms import ButtonForm, show_domain_error
-from volunteer_hub.models import db
+from volunteer_hub.forms import ButtonForm
 from volunteer_hub.services import auth as auth_service
+from volunteer_hub.unit_of_work import refused_status, unit_of_work
+from volunteer_hub.urls import safe_next
 
 SIGN_UP_SENT = "Check your email: we have sent a link to confirm your address. It may take a minute to arrive."
 RESET_SENT = "If that email has an account, we have sent it a link to reset the password. Check your inbox."
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only paths on this site: no scheme, no host, no protocol-relative or backslash tricks."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 def _failed_sign_in(response) -> bool:
@@ -50,15 +41,12 @@ def sign_up():
         return redirect(url_for("main.dashboard"))
     form = SignUpForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             auth_service.sign_up(form.name.data, form.email.data, form.password.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(SIGN_UP_SENT, "success")
             return redirect(url_for("auth.sign_in"))
-    return render_template("auth/sign_up.html", form=form)
+    return render_template("auth/sign_up.html", form=form), refused_status(form)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -72,19 +60,15 @@ def sign_in():
         return redirect(next_url or url_for("main.dashboard"))
     form = SignInForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             user = auth_service.authenticate(form.email.data, form.password.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            if user is None:
-                form.form_errors.append("The email or password is not right.")
-            else:
-                db.session.commit()
-                login_user(user, remember=form.remember.data)
-                flash(f"Welcome, {user.display_name}.", "success")
-                return redirect(next_url or url_for("main.dashboard"))
-    return render_template("auth/sign_in.html", form=form)
+        if work.ok and user is None:
+            form.form_errors.append("The email or password is not right.")
+        elif work.ok:
+            login_user(user, remember=form.remember.data)
+            flash(f"Welcome, {user.display_name}.", "success")
+            return redirect(next_url or url_for("main.dashboard"))
+    return render_template("auth/sign_in.html", form=form), refused_status(form)
 
 
 @bp.post("/sign-out")
@@ -97,12 +81,10 @@ def sign_out():
 
 @bp.get("/confirm/<token>")
 def email_confirm(token):
-    try:
+    with unit_of_work() as work:
         auth_service.confirm_email(token)
-    except DomainError as error:
-        flash(error.message, "danger")
+    if not work.ok:
         return redirect(url_for("auth.email_unconfirmed") if current_user.is_authenticated else url_for("auth.sign_in"))
-    db.session.commit()
     flash("Thank you: your email address is confirmed.", "success")
     return redirect(url_for("main.dashboard") if current_user.is_authenticated else url_for("auth.sign_in"))
 
@@ -115,11 +97,11 @@ def email_unconfirmed():
     if current_user.is_confirmed:
         return redirect(url_for("main.dashboard"))
     if form.validate_on_submit():
-        auth_service.send_confirmation(current_user)
-        db.session.commit()
+        with unit_of_work():
+            auth_service.send_confirmation(current_user)
         flash(f"We have sent a new link to {current_user.email}.", "success")
         return redirect(url_for("auth.email_unconfirmed"))
-    return render_template("auth/unconfirmed.html", form=form)
+    return render_template("auth/unconfirmed.html", form=form), refused_status(form)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -127,32 +109,28 @@ def email_unconfirmed():
 def password_forgot():
     form = PasswordForgotForm()
     if form.validate_on_submit():
-        auth_service.request_password_reset(form.email.data)
-        db.session.commit()
+        with unit_of_work():
+            auth_service.request_password_reset(form.email.data)
         flash(RESET_SENT, "success")
         return redirect(url_for("auth.sign_in"))
-    return render_template("auth/password_forgot.html", form=form)
+    return render_template("auth/password_forgot.html", form=form), refused_status(form)
 
 
 def _password_from_link(token: str, setting: bool):
-    try:
+    with unit_of_work() as work:  # a check, but it answers as every refusal does
         auth_service.check_reset_token(token, setting=setting)
-    except DomainError as error:
-        flash(error.message, "danger")
+    if not work.ok:
         return redirect(url_for("auth.password_forgot"))
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             user = auth_service.reset_password(token, form.password.data, setting=setting)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             logout_user()
             login_user(user)
             flash("Your password is set. You are signed in.", "success")
             return redirect(url_for("main.dashboard"))
-    return render_template("auth/password_reset.html", form=form, setting=setting)
+    return render_template("auth/password_reset.html", form=form, setting=setting), refused_status(form)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -170,16 +148,13 @@ def password_set(token):
 def password_change():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             auth_service.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             login_user(current_user._get_current_object())  # this device stays signed in
             flash("Your password is changed. You have been signed out on other devices.", "success")
             return redirect(url_for("people.profile"))
-    return render_template("auth/password_change.html", form=form)
+    return render_template("auth/password_change.html", form=form), refused_status(form)
 
 
 @bp.route("/email", methods=["GET", "POST"])
@@ -187,24 +162,18 @@ def password_change():
 def email_change():
     form = EmailChangeForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             auth_service.request_email_change(current_user, form.email.data, form.password.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"We have sent a link to {form.email.data}. Your email changes when you follow it.", "success")
             return redirect(url_for("people.profile"))
-    return render_template("auth/email_change.html", form=form)
+    return render_template("auth/email_change.html", form=form), refused_status(form)
 
 
 @bp.get("/email/confirm/<token>")
 def email_change_confirm(token):
-    try:
+    with unit_of_work() as work:
         auth_service.confirm_email_change(token)
-    except DomainError as error:
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if work.ok:
         flash("Your email address is changed.", "success")
     return redirect(url_for("people.profile") if current_user.is_authenticated else url_for("auth.sign_in"))

@@ -22,9 +22,8 @@ from volunteer_hub.blueprints.certificates.forms import (
     VerifyForm,
 )
 from volunteer_hub.csvfiles import csv_response
-from volunteer_hub.errors import DomainError
 from volunteer_hub.extensions import limiter
-from volunteer_hub.forms import ButtonForm, choices, show_domain_error
+from volunteer_hub.forms import ButtonForm, choices
 from volunteer_hub.models import Course, OrganisationKind, Role, db
 from volunteer_hub.pagination import paginate_capped, requested_page
 from volunteer_hub.queries import certificates as certificate_queries
@@ -40,6 +39,7 @@ from volunteer_hub.security import (
 from volunteer_hub.services import certificates as service
 from volunteer_hub.services import people as people_service
 from volunteer_hub.services.certificate_pdf import render_certificate_pdf
+from volunteer_hub.unit_of_work import refused_status, unit_of_work
 
 
 def _verify_limit() -> str:
@@ -180,19 +180,16 @@ def requirements():
             what, _, rest = value.partition(":")
             target, _, course_id = rest.rpartition(":")
             pairs.add((what, target, int(course_id) if course_id.isdigit() else -1))
-        try:
+        with unit_of_work() as work:
             added, removed = service.set_requirements(pairs)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"Requirements saved ({added} added, {removed} removed).", "success")
             return redirect(url_for("certificates.requirements"))
     courses = list(db.session.scalars(select(Course).where(Course.gives_certificate).order_by(Course.title)))
     chosen = {(f"role:{r.role.value}" if r.role else f"kind:{r.organisation_kind.value}", r.course_id)
               for r in service.list_requirements()}
     return render_template("certificates/requirements.html", form=form, courses=courses, chosen=chosen,
-                           roles=[Role.VOLUNTEER, Role.TRAINER], kinds=list(OrganisationKind))
+                           roles=[Role.VOLUNTEER, Role.TRAINER], kinds=list(OrganisationKind)), refused_status(form)
 
 
 # --- staff: a person's certificates, external ones, revocation ------------------------------------
@@ -216,20 +213,17 @@ def external_new(user_id):
     form = ExternalCertificateForm()
     form.course_id.choices = _course_choices()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             course = db.session.get(Course, form.course_id.data) if form.course_id.data else None
             certificate = service.record_external_certificate(
                 person, course=course, title=form.title.data, issuer=form.issuer.data,
                 issued_on=form.issued_on.data, expires_on=form.expires_on.data,
                 evidence_note=form.evidence_note.data, by=current_user,
             )
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"Certificate {certificate.number} recorded for {person.name}.", "success")
             return redirect(url_for("certificates.person", user_id=person.id))
-    return render_template("certificates/external_new.html", form=form, person=person), (400 if form.errors else 200)
+    return render_template("certificates/external_new.html", form=form, person=person), refused_status(form)
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["GET", "POST"])
@@ -238,12 +232,9 @@ def revoke(certificate_id):
     certificate = get_certificate_or_404(certificate_id, current_user)
     form = CertificateRevokeForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             service.revoke_certificate(certificate, form.reason.data, by=current_user)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"Certificate {certificate.number} is revoked.", "success")
             return redirect(url_for("certificates.person", user_id=certificate.user_id))
-    return render_template("certificates/revoke.html", form=form, certificate=certificate), (400 if form.errors else 200)
+    return render_template("certificates/revoke.html", form=form, certificate=certificate), refused_status(form)

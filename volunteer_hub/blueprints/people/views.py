@@ -11,8 +11,7 @@ from volunteer_hub.blueprints.people.forms import (
     RolesForm,
 )
 from volunteer_hub.csvfiles import csv_response
-from volunteer_hub.errors import DomainError
-from volunteer_hub.forms import ButtonForm, choices, show_domain_error
+from volunteer_hub.forms import ButtonForm, choices
 from volunteer_hub.models import OrganisationKind, Role, db
 from volunteer_hub.pagination import requested_page
 from volunteer_hub.security import (
@@ -23,6 +22,7 @@ from volunteer_hub.security import (
     role_required,
 )
 from volunteer_hub.services import people as people_service
+from volunteer_hub.unit_of_work import refused_status, unit_of_work
 
 
 def _organisation_choices(current_id=None):
@@ -41,15 +41,12 @@ def profile():
     form = ProfileForm(obj=user)
     form.organisation_id.choices = _organisation_choices(user.organisation_id)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             people_service.update_profile(user, **{f: getattr(form, f).data for f in people_service.PROFILE_FIELDS})
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Your details are saved.", "success")
             return redirect(url_for("people.profile"))
-    return render_template("people/profile.html", form=form, user=user)
+    return render_template("people/profile.html", form=form, user=user), refused_status(form)
 
 
 def _directory_filter(form: DirectoryFilterForm) -> people_service.DirectoryFilter:
@@ -108,12 +105,9 @@ def person_dbs(user_id):
     person = get_person_or_404(user_id, current_user)
     form = DbsForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             people_service.set_dbs(person, form.dbs_checked_on.data, form.dbs_renew_by.data)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("DBS dates saved.", "success")
             return redirect(url_for("people.person", user_id=person.id))
     return render_template("people/person.html", person=person, dbs_form=form,
@@ -130,16 +124,12 @@ def person_roles(user_id):
         flash("Choose roles from the list.", "danger")
         return redirect(url_for("people.person", user_id=person.id))
     wanted = {Role(v) for v in form.roles.data or []}
-    try:
+    with unit_of_work() as work:
         for role in wanted - person.roles:
             people_service.grant_role(person, role)
         for role in person.roles - wanted:
             people_service.remove_role(person, role, by=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if work.ok:
         flash("Roles saved.", "success")
     return redirect(url_for("people.person", user_id=person.id))
 
@@ -149,12 +139,9 @@ def person_roles(user_id):
 def person_deactivate(user_id):
     person = get_person_or_404(user_id, current_user)
     if ButtonForm().validate_on_submit():
-        try:
+        with unit_of_work() as work:
             people_service.deactivate_person(person, by=current_user)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{person.name} is deactivated and can no longer sign in.", "success")
     return redirect(url_for("people.person", user_id=person.id))
 
@@ -164,8 +151,8 @@ def person_deactivate(user_id):
 def person_reactivate(user_id):
     person = get_person_or_404(user_id, current_user)
     if ButtonForm().validate_on_submit():
-        people_service.reactivate_person(person)
-        db.session.commit()
+        with unit_of_work():
+            people_service.reactivate_person(person)
         flash(f"{person.name} can sign in again.", "success")
     return redirect(url_for("people.person", user_id=person.id))
 
@@ -178,8 +165,8 @@ def people_import():
     if form.validate_on_submit():
         report = people_service.check_import(form.file.data.read())
         if report.ok:
-            people_service.import_people(report, by=current_user)
-            db.session.commit()
+            with unit_of_work():
+                people_service.import_people(report, by=current_user)
             flash(f"Imported {report.created} people; {report.skipped_existing} already had an account. "
                   "Everyone new has been emailed a link to set their password.", "success")
             return redirect(url_for("people.directory"))
@@ -191,16 +178,13 @@ def people_import():
 def organisations():
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             org = people_service.create_organisation(form.name.data, OrganisationKind(form.kind.data))
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(f"{org.name} added.", "success")
             return redirect(url_for("people.organisations"))
     orgs = people_service.list_organisations(include_retired=True)
-    return render_template("people/organisations.html", form=form, orgs=orgs, button=ButtonForm())
+    return render_template("people/organisations.html", form=form, orgs=orgs, button=ButtonForm()), refused_status(form)
 
 
 @bp.route("/organisations/<int:org_id>", methods=["GET", "POST"])
@@ -211,15 +195,12 @@ def organisation_edit(org_id):
     if request.method == "GET":
         form.kind.data = org.kind.value
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             people_service.update_organisation(org, form.name.data, OrganisationKind(form.kind.data))
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash("Organisation saved.", "success")
             return redirect(url_for("people.organisations"))
-    return render_template("people/organisation_edit.html", form=form, org=org, button=ButtonForm())
+    return render_template("people/organisation_edit.html", form=form, org=org, button=ButtonForm()), refused_status(form)
 
 
 @bp.post("/organisations/<int:org_id>/retire")
@@ -227,8 +208,8 @@ def organisation_edit(org_id):
 def organisation_retire(org_id):
     org = get_organisation_or_404(org_id)
     if ButtonForm().validate_on_submit():
-        people_service.retire_organisation(org)
-        db.session.commit()
+        with unit_of_work():
+            people_service.retire_organisation(org)
         flash(f"{org.name} is retired: it is no longer offered in lists.", "success")
     return redirect(url_for("people.organisations"))
 
@@ -238,7 +219,7 @@ def organisation_retire(org_id):
 def organisation_restore(org_id):
     org = get_organisation_or_404(org_id)
     if ButtonForm().validate_on_submit():
-        people_service.restore_organisation(org)
-        db.session.commit()
+        with unit_of_work():
+            people_service.restore_organisation(org)
         flash(f"{org.name} is back in use.", "success")
     return redirect(url_for("people.organisations"))
