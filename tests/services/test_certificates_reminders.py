@@ -9,6 +9,7 @@ from tests.factories_certificates import issue, make_course
 from volunteer_hub import clock
 from volunteer_hub.jobs import send_outbox_job
 from volunteer_hub.models import OutboxMessage, Role, db, immediate_transactions
+from volunteer_hub.queries import certificates as certificate_queries
 from volunteer_hub.services import certificates as service
 
 
@@ -117,3 +118,21 @@ def test_the_jobs_command_runs_the_reminders(app, runner):
     assert "certificate expiry reminders: 1 reminders queued" in result.output
     result = runner.invoke(args=["jobs", "run"])
     assert "certificate expiry reminders: 0 reminders queued" in result.output
+
+
+def test_two_good_certificates_expiring_the_same_day_make_one_current_and_one_reminder(app):
+    """"Current" is decided once (Certificate.is_current): My certificates, the expiring list and
+    the reminders agree, even when two certificates of one course tie on their expiry date."""
+    person = make_user()
+    course = make_course(validity_months=12)
+    today = clock.today()
+    first = service.issue_certificate(person, course, today - dt.timedelta(days=360))
+    second = service.issue_certificate(person, course, today - dt.timedelta(days=360))
+    first.expires_on = second.expires_on = today + dt.timedelta(days=20)
+    db.session.commit()
+    current, history = certificate_queries.certificates_of(person)
+    assert [v.certificate.id for v in current] == [second.id] and len(history) == 2
+    listed = list(db.session.scalars(certificate_queries.expiring_query(30)))
+    assert [c.id for c in listed] == [second.id]
+    assert certificate_queries.count_expiring(30, 100) == (1, False)
+    assert service.send_expiry_reminders() == 1

@@ -22,7 +22,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from volunteer_hub import clock
 from volunteer_hub.models import (
@@ -53,10 +53,6 @@ def has_current_certificate(user: User, course: Course, at: dt.date | dt.datetim
     ))))
 
 
-def _rank(certificate: Certificate) -> tuple:
-    return (certificate.revoked_at is None, certificate.expires_on or NEVER, certificate.issued_on, certificate.id)
-
-
 @dataclass
 class CertificateView:
     certificate: Certificate
@@ -65,26 +61,13 @@ class CertificateView:
     days_left: int | None = None
 
 
-def _current_ids(certificates) -> set[int]:
-    """Ids of the current certificate per course (or per title, for one from elsewhere) among
-    `certificates`: Certificate objects, or rows with the same column names."""
-    best: dict[tuple, object] = {}
-    for c in certificates:
-        if c.withdrawn_at is not None:
-            continue
-        key = ("course", c.course_id) if c.course_id else ("title", (c.title or "").casefold())
-        if key not in best or _rank(c) > _rank(best[key]):
-            best[key] = c
-    return {c.id for c in best.values()}
-
-
 # What needs doing first: expired, then expiring soon, then the rest (each by title).
 _CURRENT_ORDER = {CertificateStatus.EXPIRED: 0, CertificateStatus.EXPIRING: 1}
 
 
 # Built once (building it, with its loader option, cost as much as running it).
 _HISTORY = (
-    select(Certificate).where(Certificate.user_id == bindparam("user_id"))
+    select(Certificate, Certificate.is_current().label("is_current")).where(Certificate.user_id == bindparam("user_id"))
     .options(joinedload(Certificate.course))
     .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
 )
@@ -93,14 +76,13 @@ _HISTORY = (
 def certificates_of(user: User) -> tuple[list[CertificateView], list[CertificateView]]:
     """(current certificate per course or title, the whole history newest first)."""
     today = clock.today()
-    certificates = list(db.session.scalars(_HISTORY, {"user_id": user.id}))
-    current_ids = _current_ids(certificates)
+    rows = db.session.execute(_HISTORY, {"user_id": user.id}).all()
 
-    def view(c):
+    def view(c, is_current):
         days = (c.expires_on - today).days if c.expires_on else None
-        return CertificateView(c, c.status_on(today, expiring_days()), c.id in current_ids, days)
+        return CertificateView(c, c.status_on(today, expiring_days()), bool(is_current), days)
 
-    history = [view(c) for c in certificates]
+    history = [view(c, is_current) for c, is_current in rows]
     current = sorted((v for v in history if v.is_current),
                      key=lambda v: (_CURRENT_ORDER.get(v.status, 2), v.certificate.display_title.casefold()))
     return current, history
@@ -116,7 +98,7 @@ _HOLDER_CERTIFICATES = (
     select(Certificate.id, Certificate.course_id, Certificate.title, Course.title.label("course_title"),
            Certificate.issued_on, Certificate.expires_on, Certificate.revoked_at, Certificate.withdrawn_at)
     .outerjoin(Course, Course.id == Certificate.course_id)
-    .where(Certificate.user_id == bindparam("user_id"))
+    .where(Certificate.user_id == bindparam("user_id"), Certificate.is_current())
 )
 
 
@@ -125,11 +107,9 @@ def current_certificates(user: User) -> list[CurrentCertificate]:
     read as rows: for the home page's panel, which shows no more than that."""
     today, days = clock.today(), expiring_days()
     rows = db.session.execute(_HOLDER_CERTIFICATES, {"user_id": user.id}).all()
-    current_ids = _current_ids(rows)
     # status_on reads only the dates it is given, so a row with the same names serves.
     current = [CurrentCertificate(r.course_title if r.course_id else (r.title or ""),
-                                  Certificate.status_on(r, today, days))
-               for r in rows if r.id in current_ids]
+                                  Certificate.status_on(r, today, days)) for r in rows]
     return sorted(current, key=lambda c: (_CURRENT_ORDER.get(c.status, 2), c.title.casefold()))
 
 
@@ -146,23 +126,6 @@ def find_certificate_for_verification(text: str) -> Certificate | None:
 
 
 # --- expiring soon ---------------------------------------------------------------------------
-# Made once: an alias built per call costs ~2 ms (SQLAlchemy copies the table's columns).
-_OTHER_CERTIFICATE = aliased(Certificate)
-
-
-def _not_superseded():
-    """SQL: no other good certificate for the same person and course lasts longer."""
-    other = _OTHER_CERTIFICATE
-    return ~exists().where(
-        other.user_id == Certificate.user_id,
-        other.course_id == Certificate.course_id,
-        other.id != Certificate.id,
-        other.revoked_at.is_(None),
-        other.withdrawn_at.is_(None),
-        or_(other.expires_on.is_(None), other.expires_on > Certificate.expires_on),
-    )
-
-
 def _expiring_between(start, end) -> tuple:
     """SQL: the current certificates of active people expiring from `start` to `end` (FROM
     certificates JOIN users)."""
@@ -171,7 +134,7 @@ def _expiring_between(start, end) -> tuple:
         Certificate.revoked_at.is_(None),
         Certificate.withdrawn_at.is_(None),
         Certificate.expires_on.between(start, end),
-        _not_superseded(),
+        Certificate.is_current(),
     )
 
 
@@ -210,7 +173,6 @@ def count_expiring(days: int, cap: int) -> tuple[int, bool]:
 
 
 
-NEVER = dt.date(9999, 12, 31)  # stands for "never expires" when comparing expiry dates in SQL
 
 
 

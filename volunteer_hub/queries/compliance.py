@@ -35,8 +35,9 @@ from volunteer_hub.models import (
     UserRole,
     db,
 )
+from volunteer_hub.models.certificates import NEVER
 from volunteer_hub.pagination import CappedPage, rows_page
-from volunteer_hub.queries.certificates import NEVER, expiring_days
+from volunteer_hub.queries.certificates import expiring_days
 
 # --- compliance matrix -------------------------------------------------------------------------
 CELL_STATUSES = ("valid", "expiring", "expired", "missing")
