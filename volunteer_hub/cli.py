@@ -57,8 +57,7 @@ def outbox_send(loop: bool, interval: float):
     from volunteer_hub.jobs import send_outbox_job
 
     while True:
-        with immediate_transactions():
-            summary = send_outbox_job()
+        summary = send_outbox_job()  # it claims, sends and records in its own short transactions
         click.echo(summary)
         if not loop:
             break
@@ -78,9 +77,7 @@ def jobs_run():
     failures = 0
     for name, fn in ordered:
         try:
-            with immediate_transactions():
-                summary = fn()
-                db.session.commit()
+            summary = fn()  # each job writes through unit_of_work
         except Exception as exc:  # noqa: BLE001 - one failing job must not stop the others
             db.session.rollback()
             failures += 1

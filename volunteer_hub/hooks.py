@@ -60,11 +60,10 @@ def register(app) -> None:
     @app.after_request
     def send_outbox_in_development(response):
         if current_app.config["VH_SEND_OUTBOX_AFTER_REQUEST"] and request.method == "POST":
-            from volunteer_hub.services.outbox import send_pending
+            from volunteer_hub.jobs import send_batch
 
             try:
-                send_pending()
-                db.session.commit()
+                send_batch()
             except Exception:  # noqa: BLE001 - development convenience only; the outbox keeps it
                 db.session.rollback()
                 log.exception("could not send the outbox after the request")

@@ -3,8 +3,9 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from tests.factories import make_user
+from volunteer_hub.jobs import send_batch as send_pending
 from volunteer_hub.models import OutboxMessage, OutboxStatus, db, utcnow
-from volunteer_hub.services.outbox import queue_email, send_pending
+from volunteer_hub.services.outbox import queue_email
 
 
 def _queue(key="k1", to="a@example.org"):
@@ -64,3 +65,33 @@ def test_flask_outbox_send_command(runner, smtp_server):
     result = runner.invoke(args=["outbox", "send"])
     assert "1 sent" in result.output
     assert len(smtp_server.to("cli@example.org")) == 1
+
+
+def test_mail_is_sent_outside_any_transaction_so_no_write_waits_behind_smtp(app, smtp_server, monkeypatch):
+    from volunteer_hub.services import outbox
+
+    _queue(to="quick@example.org")
+    db.session.commit()
+    seen = []
+    real = outbox.transmit
+
+    def watching(message):
+        seen.append(db.session().in_transaction())  # the claim is committed before SMTP is touched
+        return real(message)
+
+    monkeypatch.setattr(outbox, "transmit", watching)
+    assert send_pending() == (1, 0)
+    assert seen == [False]
+    assert len(smtp_server.to("quick@example.org")) == 1
+
+
+def test_a_claimed_message_is_not_claimed_again_by_another_sender(app):
+    from volunteer_hub.services.outbox import claim_due
+
+    _queue(to="once@example.org")
+    db.session.commit()
+    first = claim_due()
+    db.session.commit()
+    assert [m.recipient for m in first] == ["once@example.org"]
+    assert claim_due() == []  # leased: a parallel sender skips it
+    db.session.commit()
