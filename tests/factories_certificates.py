@@ -10,7 +10,6 @@ from volunteer_hub.models import (
     Certificate,
     ComplianceRequirement,
     Course,
-    SessionStatus,
     TrainingSession,
     db,
     utcnow,
@@ -28,16 +27,14 @@ def make_course(title: str | None = None, validity_months: int | None = 24, **va
 
 
 def make_session(course: Course, starts_at: dt.datetime | None = None, finalised: bool = True) -> TrainingSession:
+    """A session that has happened (yesterday, unless told), its register finalised unless told."""
+    from tests.factories_training import make_session as make_training_session
+
     starts_at = starts_at or utcnow() - dt.timedelta(days=1)
-    session = TrainingSession(
-        course=course, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=2), capacity=20,
-        booking_opens_at=starts_at - dt.timedelta(days=30), booking_closes_at=starts_at - dt.timedelta(hours=1),
-        cancellation_cutoff_at=starts_at - dt.timedelta(days=1), status=SessionStatus.SCHEDULED,
-        finalised_at=utcnow() if finalised else None,
-    )
-    db.session.add(session)
-    db.session.commit()
-    return session
+    return make_training_session(course, starts_at=starts_at, capacity=20, trainers=[], place=None,
+                                 opens_ago=utcnow() - (starts_at - dt.timedelta(days=30)),
+                                 closes_before=dt.timedelta(hours=1), cutoff_before=dt.timedelta(days=1),
+                                 finalised_at=utcnow() if finalised else None)
 
 
 def mark(session: TrainingSession, user, status: AttendanceStatus = AttendanceStatus.PRESENT) -> Attendance:

@@ -22,11 +22,13 @@ def make_course(title: str | None = None, **values) -> Course:
 def make_session(course: Course | None = None, *, starts_in: dt.timedelta = dt.timedelta(days=7),
                  hours: float = 2, capacity: int = 10, trainers=None, place: str = "Town Hall, High Street",
                  opens_ago: dt.timedelta = dt.timedelta(days=1), closes_before: dt.timedelta = dt.timedelta(0),
-                 cutoff_before: dt.timedelta = dt.timedelta(hours=24), **values) -> TrainingSession:
+                 cutoff_before: dt.timedelta = dt.timedelta(hours=24), starts_at: dt.datetime | None = None,
+                 **values) -> TrainingSession:
+    """The one session factory: starting `starts_in` from now (or at `starts_at`), booking open."""
     trainers = list(trainers) if trainers is not None else [make_user(Role.TRAINER)]
     course = course or make_course()
     now = utcnow().replace(microsecond=0)
-    starts_at = now + starts_in
+    starts_at = starts_at or now + starts_in
     session = TrainingSession(
         course=course, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=hours),
         place=place, capacity=capacity, booking_opens_at=now - opens_ago,

@@ -5,8 +5,9 @@ from tests.factories import make_user
 from tests.factories_equipment import make_asset, make_item, stock
 from tests.factories_training import make_booking, make_course, make_session
 from volunteer_hub.models import BookingStatus, Role, utcnow
+from volunteer_hub.queries import home
 from volunteer_hub.queries import training as training_queries
-from volunteer_hub.services import equipment, home
+from volunteer_hub.services import equipment
 
 
 def test_the_next_booking_is_the_soonest_active_one_still_to_come(app):

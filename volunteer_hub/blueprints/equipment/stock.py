@@ -12,6 +12,7 @@ from volunteer_hub.forms import choices
 from volunteer_hub.models import TimeBand, db
 from volunteer_hub.pagination import requested_page
 from volunteer_hub.queries import equipment as equipment_queries
+from volunteer_hub.queries import home as home_queries
 from volunteer_hub.security import (
     STAFF,
     get_holder_or_404,
@@ -21,7 +22,6 @@ from volunteer_hub.security import (
     role_required,
 )
 from volunteer_hub.services import equipment as svc
-from volunteer_hub.services import home as home_service
 from volunteer_hub.services import people as people_service
 from volunteer_hub.templating import format_local
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
@@ -33,7 +33,7 @@ add_dashboard_panel(30, "equipment/_panel.html")
 def _kit_bag_summary():
     def equipment_kit_bag_summary():
         """For the dashboard panel: what is in my kit bag and what I have on loan."""
-        return home_service.kit_bag_summary(current_user)
+        return home_queries.kit_bag_summary(current_user)
 
     return {"equipment_kit_bag_summary": equipment_kit_bag_summary}
 
@@ -105,12 +105,6 @@ def holder_hand_out(holder_id):
 
 
 # --- coordinators: stock ---------------------------------------------------------------------
-def _holder_url_prefix() -> str:
-    """The holder page's address without the id, for pages that link many holders: one url_for
-    per page instead of one per link (each costs about as much as a small query's Python)."""
-    return url_for("equipment.holder", holder_id=0).removesuffix("0")
-
-
 @bp.get("/equipment/stock")
 @role_required(*STAFF)
 def stock():
@@ -122,7 +116,7 @@ def stock():
         page, data = equipment_queries.stock_by_holder_page(requested_page(),
                                               current_app.config["VH_PAGE_SIZE"])
     return render_template("equipment/stock.html", by=by, data=data, page=page, low=svc.low_stock_summary(),
-                           stores=svc.store_names(), store_form=f.StoreForm(), holder_url=_holder_url_prefix())
+                           stores=svc.store_names(), store_form=f.StoreForm())
 
 
 @bp.post("/equipment/stores")

@@ -14,11 +14,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from volunteer_hub import models
-from volunteer_hub.blueprints.training import bp, display
+from volunteer_hub.blueprints.training import bp
 from volunteer_hub.blueprints.training.forms import (
     BookingMoveForm,
     BookPersonForm,
 )
+from volunteer_hub.clock import format_local, time_range
 from volunteer_hub.forms import ButtonForm, choices
 from volunteer_hub.models import (
     BookingStatus,
@@ -37,7 +38,7 @@ from volunteer_hub.security import (
     role_required,
 )
 from volunteer_hub.services import training as training_service
-from volunteer_hub.templating import format_local, ordinal
+from volunteer_hub.templating import ordinal
 from volunteer_hub.unit_of_work import unit_of_work
 from volunteer_hub.urls import external_url, safe_next
 
@@ -188,17 +189,16 @@ class _PastSession(NamedTuple):
 
 
 def _my_training_lines(rows) -> tuple[list[_MyBooking], list[_PastSession]]:
-    now, tz = utcnow(), display.local_zone()
+    now = utcnow()
     upcoming, past = [], []
     for r in rows:  # latest first
         if r.ends_at > now:
             if r.status in models.ACTIVE:
-                start, end = r.starts_at.astimezone(tz), r.ends_at.astimezone(tz)
                 state = "cancelled" if r.session_status is SessionStatus.CANCELLED else r.status.value
                 upcoming.append((r.starts_at, _MyBooking(
-                    r.id, r.session_id, r.course_title, display.date(start), display.local_time_range(start, end),
-                    display.date_time(start), r.place or "Online", state, r.cancel_reason,
-                    display.date_time(r.offer_expires_at.astimezone(tz)) if state == "offered" else "",
+                    r.id, r.session_id, r.course_title, format_local(r.starts_at, "date"), time_range(r.starts_at, r.ends_at),
+                    format_local(r.starts_at), r.place or "Online", state, r.cancel_reason,
+                    format_local(r.offer_expires_at) if state == "offered" else "",
                     ordinal(r.ahead + 1) if r.ahead is not None else "")))
         elif r.status is BookingStatus.CONFIRMED:
             if r.mark is not None and r.finalised_at is not None:
@@ -207,7 +207,7 @@ def _my_training_lines(rows) -> tuple[list[_MyBooking], list[_PastSession]]:
                 attendance = "Session cancelled"
             else:
                 attendance = "Not recorded yet"
-            past.append(_PastSession(r.course_title, display.date(r.starts_at.astimezone(tz)), attendance))
+            past.append(_PastSession(r.course_title, format_local(r.starts_at, "date"), attendance))
     upcoming.sort(key=lambda item: item[0])  # soonest first (a stable sort: at the same time, as listed)
     return [line for _starts, line in upcoming], past
 

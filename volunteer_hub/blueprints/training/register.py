@@ -12,12 +12,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from volunteer_hub.blueprints.training import bp, display
+from volunteer_hub.blueprints.training import bp
 from volunteer_hub.blueprints.training.forms import (
     CorrectionForm,
     MarkForm,
     WalkInForm,
 )
+from volunteer_hub.clock import format_local
 from volunteer_hub.forms import ButtonForm
 from volunteer_hub.models import (
     Attendance,
@@ -27,6 +28,7 @@ from volunteer_hub.models import (
     db,
     utcnow,
 )
+from volunteer_hub.queries import home as home_queries
 from volunteer_hub.queries import register as register_queries
 from volunteer_hub.queries import training as training_queries
 from volunteer_hub.security import (
@@ -36,9 +38,7 @@ from volunteer_hub.security import (
     is_staff,
     role_required,
 )
-from volunteer_hub.services import home as home_service
 from volunteer_hub.services import training as training_service
-from volunteer_hub.templating import format_local
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
 
 
@@ -194,8 +194,6 @@ def attendance_report():
 @bp.app_template_global("training_panel")
 def training_panel():
     """Data for the home-page panel: the next booking and, for trainers, sessions to teach."""
-    teaching = home_service.sessions_taught(current_user, 3) if current_user.has_role(Role.TRAINER) else []
-    return {"next": home_service.next_booking(current_user), "teaching": teaching}
+    teaching = home_queries.sessions_taught(current_user, 3) if current_user.has_role(Role.TRAINER) else []
+    return {"next": home_queries.next_booking(current_user), "teaching": teaching}
 
-
-bp.add_app_template_filter(display.time_range, "time_range")

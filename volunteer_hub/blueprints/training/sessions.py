@@ -16,7 +16,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from volunteer_hub import clock
-from volunteer_hub.blueprints.training import bp, display
+from volunteer_hub.blueprints.training import bp
 from volunteer_hub.blueprints.training.forms import (
     BookPersonForm,
     SessionCancelForm,
@@ -24,10 +24,12 @@ from volunteer_hub.blueprints.training.forms import (
     SessionEditForm,
     SessionFilterForm,
 )
+from volunteer_hub.clock import format_local, time_range
 from volunteer_hub.forms import choices
 from volunteer_hub.models import (
     BookingStatus,
     Role,
+    SessionStatus,
     User,
     db,
     utcnow,
@@ -43,7 +45,7 @@ from volunteer_hub.security import (
     role_required,
 )
 from volunteer_hub.services import training as training_service
-from volunteer_hub.templating import format_local, ordinal
+from volunteer_hub.templating import ordinal
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
 
 
@@ -91,12 +93,22 @@ _MINE_LABELS = {BookingStatus.CONFIRMED: "✓ You are booked", BookingStatus.OFF
                 BookingStatus.WAITLISTED: "You are on the waitlist"}
 
 
+def places_badge(status: SessionStatus, capacity: int, held: int, waiting: int) -> tuple[str, str]:
+    """(the badge's class, its text): places left, full with how many waiting, or cancelled."""
+    if status is SessionStatus.CANCELLED:
+        return "text-bg-danger", "Cancelled"
+    if held >= capacity:
+        return "vh-badge-full", f"Full · {waiting} waiting"
+    left = capacity - held
+    return "vh-badge-places", f"{left} {'place' if left == 1 else 'places'} left"
+
+
 def _session_cards(rows) -> list[_SessionCard]:
-    cards, tz = [], display.local_zone()
+    cards = []
     for r in rows:
-        date, times = display.when(r.starts_at, r.ends_at, tz)
+        date, times = format_local(r.starts_at, "date"), time_range(r.starts_at, r.ends_at)
         cards.append(_SessionCard(r.id, r.course_title, date, times, r.place or "Online",
-                                  *display.places_badge(r.status, r.capacity, r.held, r.waiting),
+                                  *places_badge(r.status, r.capacity, r.held, r.waiting),
                                   _MINE_LABELS.get(r.my_status, "")))
     return cards
 
@@ -235,7 +247,7 @@ def session_detail(session_id):
     staff = is_staff(current_user)
     ctx = _staff_context(session_id) if staff else {}
     s = page.session
-    badge_class, badge = display.places_badge(s.status, s.capacity, page.held, page.waiting)
+    badge_class, badge = places_badge(s.status, s.capacity, page.held, page.waiting)
     ctx.update(training_session=s, trainer_names=", ".join(t.name for t in page.trainers), badge_class=badge_class, badge=badge,
                held=page.held, waiting=page.waiting, booking=page.booking, position=page.position,
                can_register=can_take_register(current_user, page), staff=staff, now=utcnow())
