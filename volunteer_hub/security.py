@@ -62,6 +62,13 @@ def visible_people(viewer: User, person_id: ColumnElement = User.id) -> ColumnEl
     return person_id == (viewer.id if viewer is not None and viewer.is_authenticated else None)
 
 
+def scope_to_viewer(stmt, viewer: User, person_id: ColumnElement = User.id):
+    """`stmt` (a list or export of people, or of rows about them) limited to the people `viewer`
+    may see: the one place list readers ask. Unchanged for a viewer who sees everyone, so a
+    statement built once stays as it was."""
+    return stmt if is_staff(viewer) else stmt.where(visible_people(viewer, person_id))
+
+
 def can_view_person(viewer: User, person: User) -> bool:
     return viewer.id == person.id or is_staff(viewer)
 

@@ -32,6 +32,7 @@ from volunteer_hub.models import (
     User,
     db,
 )
+from volunteer_hub.security import scope_to_viewer
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -138,16 +139,18 @@ def _expiring_between(start, end) -> tuple:
     )
 
 
-def expiring_query(days: int, today: dt.date | None = None):
-    """Current certificates of active people expiring from today to `days` days ahead, soonest first."""
+def expiring_query(days: int, today: dt.date | None = None, viewer: User | None = None):
+    """Current certificates of active people expiring from today to `days` days ahead, soonest
+    first; only people `viewer` may see, when given (the reminders job sees everyone)."""
     today = today or clock.today()
-    return (
+    stmt = (
         select(Certificate)
         .join(User, User.id == Certificate.user_id)
         .where(*_expiring_between(today, today + dt.timedelta(days=days)))
         .options(joinedload(Certificate.user).joinedload(User.organisation), joinedload(Certificate.course))
         .order_by(Certificate.expires_on, User.name, Certificate.id)
     )
+    return stmt if viewer is None else scope_to_viewer(stmt, viewer, Certificate.user_id)
 
 
 @functools.cache

@@ -18,6 +18,7 @@ from volunteer_hub.csvfiles import csv_safe
 from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.models import Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
 from volunteer_hub.pagination import CappedPage, rows_page
+from volunteer_hub.security import scope_to_viewer
 from volunteer_hub.services.auth import normalise_email, reset_token
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.urls import external_url
@@ -165,9 +166,9 @@ class DirectoryFilter:
     confirmed: bool | None = None
 
 
-def directory_query(f: DirectoryFilter, *, options=(selectinload(User.organisation),)) -> Select:
-    """The people matching the filters, by name; `options` are the loader options."""
-    stmt = select(User).options(*options)
+def directory_query(f: DirectoryFilter, viewer: User, *, options=(selectinload(User.organisation),)) -> Select:
+    """The people matching the filters whom `viewer` may see, by name; `options` are the loader options."""
+    stmt = scope_to_viewer(select(User).options(*options), viewer)
     if f.q:
         like = f"%{f.q.strip().lower()}%"
         stmt = stmt.where(

@@ -164,7 +164,7 @@ def venue_summary(org_id):
 def expiring():
     form = ExpiringFilterForm(request.args)
     days = form.days.data if form.validate() and form.days.data else 30
-    page = paginate_capped(certificate_queries.expiring_query(days), requested_page(),
+    page = paginate_capped(certificate_queries.expiring_query(days, viewer=current_user), requested_page(),
                            current_app.config["VH_PAGE_SIZE"], current_app.config["VH_LIST_COUNT_CAP"])
     return render_template("certificates/expiring.html", form=form, page=page, days=days,
                            today=clock.today())

@@ -1,5 +1,6 @@
 """What the equipment pages share: the choice lists, and saying what a recorded movement did."""
 from flask import flash
+from flask_login import current_user
 
 from volunteer_hub.forms import choices
 from volunteer_hub.models import ItemKind, db
@@ -15,7 +16,7 @@ def done(outcome, message: str) -> None:
 
 
 def volunteer_choices():
-    people = db.session.scalars(people_service.directory_query(people_service.DirectoryFilter(active=True)))
+    people = db.session.scalars(people_service.directory_query(people_service.DirectoryFilter(active=True), current_user))
     return [(u.id, f"{u.name} ({u.organisation.name})" if u.organisation else u.name) for u in people]
 
 

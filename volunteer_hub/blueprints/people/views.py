@@ -82,7 +82,7 @@ def directory():
 @bp.get("/people/export.csv")
 @role_required(*STAFF)
 def directory_export():
-    stmt = people_service.directory_query(_directory_filter(_directory_form()))
+    stmt = people_service.directory_query(_directory_filter(_directory_form()), current_user)
     return csv_response(people_service.directory_csv_rows(db.session.scalars(stmt)), "volunteers.csv")
 
 
