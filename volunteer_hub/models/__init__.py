@@ -1,4 +1,5 @@
 """All models, imported so that SQLAlchemy (and Alembic) see every table."""
+from volunteer_hub.models.audit import AuditEntry  # noqa: F401
 from volunteer_hub.models.base import Base, UTCDateTime, db, immediate_transactions, utcnow  # noqa: F401
 from volunteer_hub.models.certificates import (  # noqa: F401
     CERTIFICATE_STATUS_LABELS,
