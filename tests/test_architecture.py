@@ -24,13 +24,14 @@ FLOORS = [
     ("models", ["volunteer_hub.models", "volunteer_hub.extensions"]),
     ("rules", ["volunteer_hub.pagination", "volunteer_hub.security", "volunteer_hub.audit"]),
     ("reads and writes", ["volunteer_hub.queries", "volunteer_hub.services"]),
-    ("presentation", ["volunteer_hub.forms", "volunteer_hub.templating", "volunteer_hub.unit_of_work"]),
+    ("presentation", ["volunteer_hub.forms", "volunteer_hub.templating", "volunteer_hub.unit_of_work",
+                      "volunteer_hub.exports"]),
     ("web and commands", ["volunteer_hub.blueprints", "volunteer_hub.error_pages", "volunteer_hub.hooks",
                           "volunteer_hub.login", "volunteer_hub.jobs", "volunteer_hub.cli", "volunteer_hub.demo"]),
     ("app", ["volunteer_hub"]),
 ]
 PRESENTATION = ("volunteer_hub.forms", "volunteer_hub.templating", "volunteer_hub.blueprints",
-                "volunteer_hub.unit_of_work")
+                "volunteer_hub.unit_of_work", "volunteer_hub.exports")
 
 
 def _modules() -> dict[str, Path]:

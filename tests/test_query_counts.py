@@ -20,7 +20,7 @@ from tests.factories import make_org, make_user, sign_in_as
 from tests.factories_certificates import mark, require
 from tests.factories_equipment import make_asset, make_item, make_place, make_store
 from tests.factories_training import make_booking, make_course, make_session
-from volunteer_hub.models import AttendanceStatus, BookingStatus, Role, SessionStatus, db, utcnow
+from volunteer_hub.models import AttendanceStatus, AuditEntry, BookingStatus, Role, SessionStatus, db, utcnow
 from volunteer_hub.services import certificates as certificate_service
 from volunteer_hub.services import equipment as equipment_service
 
@@ -56,6 +56,9 @@ KEY_PAGES: list[KeyPage] = [
     KeyPage("stock by holder", "/equipment/stock", Role.COORDINATOR),
     KeyPage("my kit bag", "/equipment/kit-bag", Role.VOLUNTEER),
     KeyPage("equipment report", "/equipment/report", Role.COORDINATOR),
+    # audit
+    KeyPage("audit trail, first page", "/audit", Role.COORDINATOR),
+    KeyPage("audit trail, about one person", lambda data: f"/audit?subject={data['people'][-1].id}", Role.COORDINATOR),
 ]
 
 
@@ -73,6 +76,20 @@ def _grow(data: dict, people: int) -> None:
     _grow_training(data, people, new)
     _grow_certificates(data, people, new)
     _grow_equipment(data, people, new)
+    _grow_audit(data, new)
+
+
+def _grow_audit(data: dict, new: list) -> None:
+    """Entries about each new person, by different people (the page looks up every name)."""
+    for i, person in enumerate(new):
+        actor = data["people"][i % len(data["people"])]
+        db.session.add_all([
+            AuditEntry(actor_id=actor.id, action="person.vetting", object_type="users", object_id=person.id,
+                       subject_id=person.id, changes={"dbs_renew_by": [None, "2029-01-05"]}),
+            AuditEntry(actor_id=data["viewer"].id, action="person.role_granted", object_type="users",
+                       object_id=person.id, subject_id=person.id, changes={"role": "volunteer"}),
+        ])
+    db.session.commit()
 
 
 def _grow_training(data: dict, people: int, new: list) -> None:

@@ -55,8 +55,12 @@ def _plain(value):
         return value.value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    if isinstance(value, set | frozenset | tuple | list):
+    if isinstance(value, set | frozenset):
         return sorted((_plain(v) for v in value), key=str)
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 
@@ -86,7 +90,7 @@ def record(action: str, obj=None, *, subject=None, subject_id: int | None = None
     changes: dict = {}
     if before is not None:
         after = after if after is not None else snapshot(obj, before.keys())
-        changes.update(changed(before, {k: _plain(v) for k, v in after.items()}))
+        changes.update(changed({k: _plain(v) for k, v in before.items()}, {k: _plain(v) for k, v in after.items()}))
     elif after is not None:
         changes.update({k: [None, _plain(v)] for k, v in after.items()})
     if facts:

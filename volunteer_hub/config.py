@@ -77,6 +77,7 @@ class BaseConfig:
     VH_SIGN_IN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
     VH_SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
     VH_PUBLIC_FORM_LIMIT = "10 per 5 minutes"
+    VH_EXPORT_LIMIT = "20 per hour"  # CSV downloads of personal data, per person
     # Certificates: "expiring soon" window, reminder thresholds (days before expiry), the
     # coordinators' weekly summary window, and the public verification page's rate limit.
     VH_CERT_EXPIRING_DAYS = 60

@@ -14,10 +14,10 @@ from functools import wraps
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, bindparam, select, true
+from sqlalchemy import ColumnElement, bindparam, or_, select, true
 from sqlalchemy.orm import joinedload
 
-from volunteer_hub.models import Asset, Holder, Item, Organisation, Place, Role, StockMovement, User, db
+from volunteer_hub.models import Asset, AuditEntry, Holder, Item, Organisation, Place, Role, StockMovement, User, db
 
 STAFF = (Role.COORDINATOR, Role.ADMIN)
 
@@ -67,6 +67,14 @@ def scope_to_viewer(stmt, viewer: User, person_id: ColumnElement = User.id):
     may see: the one place list readers ask. Unchanged for a viewer who sees everyone, so a
     statement built once stays as it was."""
     return stmt if is_staff(viewer) else stmt.where(visible_people(viewer, person_id))
+
+
+def visible_audit(stmt, viewer: User):
+    """`stmt` (of audit entries) limited to those `viewer` may read: entries about people they
+    may see, and their own actions."""
+    if is_staff(viewer):
+        return stmt
+    return stmt.where(or_(visible_people(viewer, AuditEntry.subject_id), AuditEntry.actor_id == viewer.id))
 
 
 def can_view_person(viewer: User, person: User) -> bool:

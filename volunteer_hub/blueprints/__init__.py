@@ -1,4 +1,5 @@
 """Every blueprint, registered from this one list: (blueprint, url prefix)."""
+from volunteer_hub.blueprints.audit import bp as audit_bp
 from volunteer_hub.blueprints.auth import bp as auth_bp
 from volunteer_hub.blueprints.certificates import bp as certificates_bp
 from volunteer_hub.blueprints.equipment import bp as equipment_bp
@@ -13,4 +14,5 @@ BLUEPRINTS = [
     (training_bp, "/training"),
     (certificates_bp, None),
     (equipment_bp, None),
+    (audit_bp, None),
 ]

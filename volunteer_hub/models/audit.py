@@ -21,6 +21,7 @@ class AuditEntry(db.Model):
         Index("ix_audit_entries_actor_id_id", "actor_id", "id"),
         Index("ix_audit_entries_action_id", "action", "id"),
         Index("ix_audit_entries_at", "at"),
+        Index("ix_audit_entries_object", "object_type", "object_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

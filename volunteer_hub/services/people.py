@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import selectinload
 
+from volunteer_hub import audit
 from volunteer_hub.csvfiles import csv_safe
 from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.models import Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
@@ -43,6 +44,7 @@ def update_profile(user: User, **values) -> None:
         org = db.session.get(Organisation, values["organisation_id"])
         if org is None or (org.is_retired and org.id != user.organisation_id):
             raise ValidationFailed("Choose an organisation from the list.", "organisation_id")
+    before = audit.snapshot(user, ("organisation_id",))
     for key, value in values.items():
         if isinstance(value, str):
             value = value.strip() or None
@@ -50,14 +52,22 @@ def update_profile(user: User, **values) -> None:
     if not user.name:
         raise ValidationFailed("Enter your name.", "name")
     db.session.flush()
+    if user.organisation_id != before["organisation_id"]:
+        audit.record("person.organisation", user, subject=user, before=before)
+
+
+_DBS_FIELDS = ("dbs_checked_on", "dbs_renew_by")
 
 
 def set_dbs(user: User, checked_on: dt.date | None, renew_by: dt.date | None) -> None:
     if checked_on and renew_by and renew_by <= checked_on:
         raise ValidationFailed("The renewal date must be after the date of the check.", "dbs_renew_by")
+    before = audit.snapshot(user, _DBS_FIELDS)
     user.dbs_checked_on = checked_on
     user.dbs_renew_by = renew_by
     db.session.flush()
+    if audit.snapshot(user, _DBS_FIELDS) != before:
+        audit.record("person.vetting", user, subject=user, before=before)
 
 
 # --- roles and status --------------------------------------------------------------------
@@ -66,6 +76,7 @@ def grant_role(user: User, role: Role) -> bool:
         return False
     user.role_rows.append(UserRole(role=role))
     db.session.flush()
+    audit.record("person.role_granted", user, subject=user, facts={"role": role})
     return True
 
 
@@ -82,6 +93,7 @@ def remove_role(user: User, role: Role, by: User) -> bool:
         raise Conflict("This is the last admin. Make someone else an admin first.")
     user.role_rows = [row for row in user.role_rows if row.role is not role]
     db.session.flush()
+    audit.record("person.role_removed", user, subject=user, facts={"role": role})
     return True
 
 
@@ -93,11 +105,15 @@ def deactivate_person(user: User, by: User) -> None:
     user.is_active = False
     user.session_version += 1  # signs them out everywhere
     db.session.flush()
+    audit.record("person.deactivated", user, subject=user, before={"is_active": True})
 
 
 def reactivate_person(user: User) -> None:
+    if user.is_active:
+        return
     user.is_active = True
     db.session.flush()
+    audit.record("person.reactivated", user, subject=user, before={"is_active": False})
 
 
 # --- organisations -----------------------------------------------------------------------
@@ -380,6 +396,8 @@ def import_people(report: ImportReport, by: User) -> ImportReport:
         db.session.flush()
         invite_person(user, invited_by=by)
         report.created += 1
+    audit.record("people.imported", facts={"rows": len(report.rows), "created": report.created,
+                                           "already_had_an_account": report.skipped_existing})
     return report
 
 

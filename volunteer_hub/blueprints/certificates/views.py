@@ -21,7 +21,7 @@ from volunteer_hub.blueprints.certificates.forms import (
     ExternalCertificateForm,
     VerifyForm,
 )
-from volunteer_hub.csvfiles import csv_response
+from volunteer_hub.exports import audited_csv, export_limit
 from volunteer_hub.extensions import limiter
 from volunteer_hub.forms import ButtonForm, choices
 from volunteer_hub.models import Course, OrganisationKind, Role, db
@@ -139,9 +139,10 @@ def compliance():
 
 @bp.get("/certificates/compliance.csv")
 @role_required(*STAFF)
+@export_limit
 def compliance_export():
     matrix = compliance_queries.compliance_matrix_all(_compliance_filter(_compliance_form()))
-    return csv_response(compliance_queries.compliance_csv_rows(matrix), "compliance.csv")
+    return audited_csv("export.compliance", compliance_queries.compliance_csv_rows(matrix), "compliance.csv")
 
 
 @bp.get("/certificates/organisations")

@@ -6,7 +6,7 @@ from flask_login import current_user
 from volunteer_hub.blueprints.equipment import bp
 from volunteer_hub.blueprints.equipment import forms as f
 from volunteer_hub.blueprints.equipment.helpers import done
-from volunteer_hub.csvfiles import csv_response
+from volunteer_hub.exports import audited_csv, export_limit
 from volunteer_hub.forms import choices
 from volunteer_hub.models import Holder, MovementKind, db
 from volunteer_hub.pagination import requested_page
@@ -55,6 +55,7 @@ def movements():
 
 @bp.get("/equipment/movements.csv")
 @role_required(*STAFF)
+@export_limit
 def movements_csv():
     stmt = equipment_queries.movements_query(_movement_filter(_movement_filter_form())).execution_options(yield_per=500)
 
@@ -63,7 +64,7 @@ def movements_csv():
         for movement in db.session.scalars(stmt):
             yield equipment_queries.movement_csv_row(movement)
 
-    return csv_response(rows(), "stock-movements.csv")
+    return audited_csv("export.movements", rows(), "stock-movements.csv")
 
 
 @bp.route("/equipment/movements/<int:movement_id>", methods=["GET", "POST"])

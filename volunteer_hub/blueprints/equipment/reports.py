@@ -9,6 +9,7 @@ from volunteer_hub.blueprints.equipment import bp
 from volunteer_hub.blueprints.equipment import forms as f
 from volunteer_hub.blueprints.equipment.chart import bar_chart
 from volunteer_hub.csvfiles import csv_response
+from volunteer_hub.exports import export_limit
 from volunteer_hub.queries import equipment as equipment_queries
 from volunteer_hub.security import (
     STAFF,
@@ -81,6 +82,7 @@ def report():
 
 @bp.get("/equipment/report.csv")
 @role_required(*STAFF)
+@export_limit
 def report_csv():
     _form, start, end = _report_period()
     data = _report(start, end)

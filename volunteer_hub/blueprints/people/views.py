@@ -10,10 +10,11 @@ from volunteer_hub.blueprints.people.forms import (
     ProfileForm,
     RolesForm,
 )
-from volunteer_hub.csvfiles import csv_response
+from volunteer_hub.exports import audited_csv, export_limit
 from volunteer_hub.forms import ButtonForm, choices
 from volunteer_hub.models import OrganisationKind, Role, db
 from volunteer_hub.pagination import requested_page
+from volunteer_hub.queries import audit as audit_queries
 from volunteer_hub.security import (
     STAFF,
     can_manage_roles,
@@ -81,22 +82,28 @@ def directory():
 
 @bp.get("/people/export.csv")
 @role_required(*STAFF)
+@export_limit
 def directory_export():
     stmt = people_service.directory_query(_directory_filter(_directory_form()), current_user)
-    return csv_response(people_service.directory_csv_rows(db.session.scalars(stmt)), "volunteers.csv")
+    return audited_csv("export.directory", people_service.directory_csv_rows(db.session.scalars(stmt)), "volunteers.csv")
+
+
+def _person_page(person, dbs_form=None):
+    """The person page, with the form that was posted (and its errors) if any."""
+    return render_template(
+        "people/person.html",
+        person=person,
+        dbs_form=dbs_form or DbsForm(obj=person),
+        roles_form=RolesForm(roles=[r.value for r in person.roles]) if can_manage_roles(current_user) else None,
+        button=ButtonForm(),
+        history=audit_queries.latest_about(person, current_user),
+    ), refused_status(dbs_form) if dbs_form else 200
 
 
 @bp.get("/people/<int:user_id>")
 @role_required(*STAFF)
 def person(user_id):
-    person = get_person_or_404(user_id, current_user)
-    return render_template(
-        "people/person.html",
-        person=person,
-        dbs_form=DbsForm(obj=person),
-        roles_form=RolesForm(roles=[r.value for r in person.roles]) if can_manage_roles(current_user) else None,
-        button=ButtonForm(),
-    )
+    return _person_page(get_person_or_404(user_id, current_user))
 
 
 @bp.post("/people/<int:user_id>/dbs")
@@ -110,9 +117,7 @@ def person_dbs(user_id):
         if work.ok:
             flash("DBS dates saved.", "success")
             return redirect(url_for("people.person", user_id=person.id))
-    return render_template("people/person.html", person=person, dbs_form=form,
-                           roles_form=RolesForm(roles=[r.value for r in person.roles]) if can_manage_roles(current_user) else None,
-                           button=ButtonForm()), 400
+    return _person_page(person, form)
 
 
 @bp.post("/people/<int:user_id>/roles")

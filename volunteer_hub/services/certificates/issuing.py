@@ -10,7 +10,7 @@ from sqlalchemy import (
     select,
 )
 
-from volunteer_hub import clock
+from volunteer_hub import audit, clock
 from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.models import (
     Attendance,
@@ -150,7 +150,7 @@ def record_external_certificate(
         expires_on = expiry_for(course, issued_on)
     if expires_on is not None and expires_on < issued_on:
         raise ValidationFailed("The expiry date must be on or after the issue date.", "expires_on")
-    return _new_certificate(
+    certificate = _new_certificate(
         prefix="EXT",
         user_id=user.id,
         course_id=course.id if course else None,
@@ -162,6 +162,9 @@ def record_external_certificate(
         evidence_note=(evidence_note or "").strip() or None,
         recorded_by_id=by.id,
     )
+    audit.record("certificate.external", certificate, subject_id=user.id,
+                 after={"course_id": certificate.course_id, "issued_on": issued_on, "expires_on": expires_on})
+    return certificate
 
 
 def revoke_certificate(certificate: Certificate, reason: str, by: User) -> None:
@@ -176,5 +179,7 @@ def revoke_certificate(certificate: Certificate, reason: str, by: User) -> None:
     certificate.revoked_by_id = by_id
     certificate.revoked_at = utcnow()
     db.session.flush()
+    audit.record("certificate.revoked", certificate, subject_id=certificate.user_id,
+                 before={"revoked_at": None}, after={"revoked_at": certificate.revoked_at})
 
 

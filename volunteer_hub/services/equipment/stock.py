@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from volunteer_hub import clock
+from volunteer_hub import audit, clock
 from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.models import (
     Holder,
@@ -97,8 +97,9 @@ def write_off_stock(holder: Holder, item: Item, quantity: int, reason: str, *, b
     """Lost, damaged or expired stock leaves the books, with the reason."""
     if not (reason or "").strip():
         raise ValidationFailed("Say why (lost, damaged, expired...).", "reason")
-    return record_movements(MovementKind.WRITE_OFF, [Line(item, quantity, from_holder=holder)], by=by,
-                            idempotency_key=idempotency_key, reason=reason.strip())
+    outcome = record_movements(MovementKind.WRITE_OFF, [Line(item, quantity, from_holder=holder)], by=by,
+                               idempotency_key=idempotency_key, reason=reason.strip())
+    return _audited("stock.written_off", outcome, holder)
 
 
 def take_stock(holder: Holder, counts: dict[Item, int], reason: str, *, by: User,
@@ -122,8 +123,9 @@ def take_stock(holder: Holder, counts: dict[Item, int], reason: str, *, by: User
             lines.append(Line(item, -difference, from_holder=holder))
     if not lines:
         return Outcome([])
-    return record_movements(MovementKind.ADJUSTMENT, lines, by=by, idempotency_key=idempotency_key,
-                            reason=reason.strip())
+    outcome = record_movements(MovementKind.ADJUSTMENT, lines, by=by, idempotency_key=idempotency_key,
+                               reason=reason.strip())
+    return _audited("stock.stocktake", outcome, holder)
 
 
 def reverse_movement(movement: StockMovement, reason: str, *, by: User, idempotency_key: str | None = None) -> Outcome:
@@ -139,9 +141,24 @@ def reverse_movement(movement: StockMovement, reason: str, *, by: User, idempote
         return Outcome(earlier, duplicate=True)
     if db.session.scalar(select(StockMovement.id).where(StockMovement.reverses_id == movement.id)):
         raise Conflict("This movement has already been reversed.")
-    return record_movements(MovementKind.REVERSAL, [line], by=by, idempotency_key=idempotency_key,
-                            reverses=movement, reason=reason.strip(), occurred_on=clock.today(),
-                            place_id=movement.place_id, place_text=movement.place_text)
+    outcome = record_movements(MovementKind.REVERSAL, [line], by=by, idempotency_key=idempotency_key,
+                               reverses=movement, reason=reason.strip(), occurred_on=clock.today(),
+                               place_id=movement.place_id, place_text=movement.place_text)
+    holder = movement.from_holder or movement.to_holder
+    return _audited("stock.reversed", outcome, holder, object_type="stock_movements", object_id=movement.id)
+
+
+def _audited(action: str, outcome: Outcome, holder: Holder, **target) -> Outcome:
+    """`outcome` with its audit entry: the holder (a person's kit bag names its person), and
+    each movement as [item id, quantity in (+) or out (-) of the holder]. A repeated form wrote
+    nothing, so it leaves no entry."""
+    if outcome.duplicate or not outcome.movements:
+        return outcome
+    lines = [[m.item_id, m.quantity if m.to_holder_id == holder.id else -m.quantity] for m in outcome.movements]
+    audit.record(action, object_type=target.get("object_type", "holders"), object_id=target.get("object_id", holder.id),
+                 subject_id=holder.user_id, facts={"holder_id": holder.id, "movements": [m.id for m in outcome.movements],
+                                                   "items": lines})
+    return outcome
 
 
 def last_hand_out_place(user: User) -> Place | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from volunteer_hub import audit
 from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer_hub.models import (
     Attendance,
@@ -104,11 +105,13 @@ def finalise_register(session: TrainingSession, by: User) -> None:
     unmarked = [r.user.name for r in register_rows(session) if r.attendance is None]
     if unmarked:
         raise ValidationFailed(f"Mark everyone first. Not marked: {', '.join(unmarked)}.")
+    before = audit.snapshot(session, ("status",))
     session.finalised_at = utcnow()
     session.finalised_by_id = by.id
     session.status = SessionStatus.COMPLETED
     db.session.flush()
-    sync_certificates_for_session(session, by=by)
+    synced = sync_certificates_for_session(session, by=by)
+    audit.record("register.finalised", session, before=before, facts={"certificates_issued": len(synced.issued) if synced else 0})
 
 
 def correct_attendance(attendance: Attendance, status: AttendanceStatus, reason: str, by: User) -> AttendanceCorrection:
@@ -133,6 +136,9 @@ def correct_attendance(attendance: Attendance, status: AttendanceStatus, reason:
     db.session.add(correction)
     db.session.flush()
     sync_certificates_for_session(session, by=by)
+    # The reason stays in the correction row: it is free text and may name people.
+    audit.record("attendance.corrected", attendance, subject_id=attendance.user_id,
+                 before={"status": correction.old_status}, facts={"correction_id": correction.id})
     return correction
 
 
