@@ -14,9 +14,8 @@ from tests.factories_training import make_booking, make_session
 from volunteer_hub import clock
 from volunteer_hub.errors import DomainError
 from volunteer_hub.models import Attendance, AttendanceStatus, AuditEntry, Role, db
-from volunteer_hub.services import certificates, equipment
+from volunteer_hub.services import certificates, equipment, training
 from volunteer_hub.services import people as people_service
-from volunteer_hub.services import training
 from volunteer_hub.unit_of_work import unit_of_work
 
 
