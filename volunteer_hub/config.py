@@ -22,9 +22,10 @@ PLAIN_ENV_KEYS = (
     "RATELIMIT_STORAGE_URI",
     "VH_MAIL_BACKEND",
     "VH_BASE_URL",
+    "VH_TRUSTED_PROXIES",
 )
 BOOLEAN_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
-INTEGER_KEYS = {"MAIL_PORT"}
+INTEGER_KEYS = {"MAIL_PORT", "VH_TRUSTED_PROXIES"}
 
 
 class InsecureConfiguration(RuntimeError):
@@ -60,6 +61,12 @@ class BaseConfig:
     VH_MAIL_BACKEND = "smtp"  # smtp | console
     VH_SEND_OUTBOX_AFTER_REQUEST = False
     VH_BASE_URL = "http://127.0.0.1:5000"
+    # How many proxies in front of the site set X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix).
+    # None (unset) and 0 trust no header; `flask check-deploy` asks production to say which.
+    VH_TRUSTED_PROXIES: int | None = None
+    # Strict-Transport-Security max-age in seconds; 0 sends no header (development, tests).
+    VH_HSTS_SECONDS = 0
+    VH_HSTS_INCLUDE_SUBDOMAINS = True
     VH_PARTNERSHIP_NAME = "Town Centre Community Safety Partnership"
     VH_PRIVACY_NOTICE_VERSION = "2026-11"
     VH_CONFIRM_EMAIL_MAX_AGE = 3 * 24 * 3600
@@ -108,9 +115,16 @@ class TestingConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     VH_ENV = "production"
+    # Cookies only over HTTPS, never to scripts, not on cross-site POSTs (the same in BaseConfig
+    # for HttpOnly and SameSite; said again here because production is where they matter).
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     PREFERRED_URL_SCHEME = "https"
+    VH_HSTS_SECONDS = 365 * 24 * 3600  # one year: browsers then refuse plain HTTP to this host
 
 
 CONFIGS = {
