@@ -9,6 +9,7 @@ from volunteer_hub.config import load_config
 def create_app(config: str | type | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config, overrides)
+    refuse_unsafe_settings(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -17,6 +18,13 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     register_commands(app)
     register_proxy_fix(app)
     return app
+
+
+def refuse_unsafe_settings(app: Flask) -> None:
+    """Production does not start on a fatal setting (volunteer_hub/deploy_checks.py lists them)."""
+    from volunteer_hub.deploy_checks import refuse_unsafe_production
+
+    refuse_unsafe_production(app)
 
 
 def register_extensions(app: Flask) -> None:
