@@ -27,7 +27,8 @@ FLOORS = [
     ("presentation", ["volunteer_hub.forms", "volunteer_hub.templating", "volunteer_hub.unit_of_work",
                       "volunteer_hub.exports"]),
     ("web and commands", ["volunteer_hub.blueprints", "volunteer_hub.error_pages", "volunteer_hub.hooks",
-                          "volunteer_hub.login", "volunteer_hub.jobs", "volunteer_hub.cli", "volunteer_hub.demo"]),
+                          "volunteer_hub.login", "volunteer_hub.jobs", "volunteer_hub.cli", "volunteer_hub.demo",
+                          "volunteer_hub.deploy_checks"]),
     ("app", ["volunteer_hub"]),
 ]
 PRESENTATION = ("volunteer_hub.forms", "volunteer_hub.templating", "volunteer_hub.blueprints",

@@ -9,13 +9,22 @@ from volunteer_hub.config import load_config
 def create_app(config: str | type | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config, overrides)
+    refuse_unsafe_settings(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_request_hooks(app)
     register_commands(app)
+    register_proxy_fix(app)
     return app
+
+
+def refuse_unsafe_settings(app: Flask) -> None:
+    """Production does not start on a fatal setting (volunteer_hub/deploy_checks.py lists them)."""
+    from volunteer_hub.deploy_checks import refuse_unsafe_production
+
+    refuse_unsafe_production(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -65,6 +74,16 @@ def register_request_hooks(app: Flask) -> None:
     from volunteer_hub.hooks import register
 
     register(app)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind VH_TRUSTED_PROXIES proxies, take the client's address, scheme and host from their
+    X-Forwarded-* headers (rate limits count per real address). 0 or unset trusts none."""
+    trusted = int(app.config.get("VH_TRUSTED_PROXIES") or 0)
+    if trusted > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted, x_host=trusted, x_port=trusted)
 
 
 def register_commands(app: Flask) -> None:

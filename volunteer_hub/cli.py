@@ -1,4 +1,4 @@
-"""flask commands: `demo seed`, `outbox send`, `jobs run`."""
+"""flask commands: `demo seed`, `outbox send`, `jobs run`, `check-deploy` (volunteer_hub/deploy_checks.py)."""
 from __future__ import annotations
 
 import time
@@ -6,6 +6,7 @@ import time
 import click
 from flask import current_app
 
+from volunteer_hub.deploy_checks import check_deploy_command
 from volunteer_hub.models import db, immediate_transactions
 
 
@@ -13,6 +14,8 @@ def register(app) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
     app.cli.add_command(jobs)
+    # Also a `flask.commands` entry point, so it runs even when the settings stop the app starting.
+    app.cli.add_command(check_deploy_command)
 
 
 @click.group(help="Demo data.")

@@ -22,9 +22,10 @@ PLAIN_ENV_KEYS = (
     "RATELIMIT_STORAGE_URI",
     "VH_MAIL_BACKEND",
     "VH_BASE_URL",
+    "VH_TRUSTED_PROXIES",
 )
 BOOLEAN_KEYS = {"MAIL_USE_TLS", "MAIL_USE_SSL"}
-INTEGER_KEYS = {"MAIL_PORT"}
+INTEGER_KEYS = {"MAIL_PORT", "VH_TRUSTED_PROXIES"}
 
 
 class InsecureConfiguration(RuntimeError):
@@ -60,6 +61,12 @@ class BaseConfig:
     VH_MAIL_BACKEND = "smtp"  # smtp | console
     VH_SEND_OUTBOX_AFTER_REQUEST = False
     VH_BASE_URL = "http://127.0.0.1:5000"
+    # How many proxies in front of the site set X-Forwarded-For/-Proto/-Host (werkzeug's ProxyFix).
+    # None (unset) and 0 trust no header; `flask check-deploy` asks production to say which.
+    VH_TRUSTED_PROXIES: int | None = None
+    # Strict-Transport-Security max-age in seconds; 0 sends no header (development, tests).
+    VH_HSTS_SECONDS = 0
+    VH_HSTS_INCLUDE_SUBDOMAINS = True
     VH_PARTNERSHIP_NAME = "Town Centre Community Safety Partnership"
     VH_PRIVACY_NOTICE_VERSION = "2026-11"
     VH_CONFIRM_EMAIL_MAX_AGE = 3 * 24 * 3600
@@ -109,9 +116,16 @@ class TestingConfig(BaseConfig):
 
 class ProductionConfig(BaseConfig):
     VH_ENV = "production"
+    # Cookies only over HTTPS, never to scripts, not on cross-site POSTs (the same in BaseConfig
+    # for HttpOnly and SameSite; said again here because production is where they matter).
     SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     PREFERRED_URL_SCHEME = "https"
+    VH_HSTS_SECONDS = 365 * 24 * 3600  # one year: browsers then refuse plain HTTP to this host
 
 
 CONFIGS = {
@@ -156,20 +170,13 @@ def load_config(app, config: str | type | None, overrides: dict) -> None:
 
 
 def _check_secret_key(app, cls) -> None:
-    key = app.config.get("SECRET_KEY")
-    if cls is ProductionConfig:
-        if not key or len(key) < 32 or len(set(key)) < 10:
-            raise InsecureConfiguration(
-                "SECRET_KEY is missing or weak. Set SECRET_KEY in the environment to a random "
-                "value of at least 32 characters, for example the output of: "
-                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-            )
+    # Production refuses a missing or weak key at start-up (volunteer_hub/deploy_checks.py).
+    if cls is ProductionConfig or app.config.get("SECRET_KEY"):
         return
-    if not key:
-        # Development: a random key kept in instance/ so sessions survive restarts.
-        path = Path(app.instance_path) / "secret_key"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        app.config["SECRET_KEY"] = path.read_text().strip()
+    # Development: a random key kept in instance/ so sessions survive restarts.
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    app.config["SECRET_KEY"] = path.read_text().strip()

@@ -1,4 +1,4 @@
-"""Per-request hooks: security headers (a strict CSP), in development sending the outbox, and
+"""Per-request hooks: security headers (a strict CSP; HSTS in production), in development sending the outbox, and
 (only with VH_COUNT_QUERIES) an X-Query-Count header for the benchmark and the query-count test."""
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ CSP = "; ".join(
         "connect-src 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
-        "base-uri 'self'",
+        "base-uri 'none'",  # no page uses <base>; an injected one could not redirect relative URLs
         "object-src 'none'",
     ]
 )
@@ -55,6 +55,10 @@ def register(app) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if seconds := current_app.config["VH_HSTS_SECONDS"]:
+            # Browsers ignore it over plain HTTP, so sending it on every response is safe.
+            subdomains = "; includeSubDomains" if current_app.config["VH_HSTS_INCLUDE_SUBDOMAINS"] else ""
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={seconds}{subdomains}")
         return response
 
     @app.after_request

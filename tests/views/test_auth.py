@@ -116,14 +116,28 @@ def test_deactivated_person_cannot_sign_in(client):
 
 @pytest.mark.parametrize("target,expected", [
     ("/people", "/people"),
+    ("/ok/path?x=1", "/ok/path?x=1"),
+    ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),  # a path on this site (a 404), not //evil.example
     ("https://evil.example/", "/home"),
+    ("http://evil.example", "/home"),
+    ("https:evil.example", "/home"),
     ("//evil.example/", "/home"),
     ("/\\evil.example", "/home"),
+    ("\\\\evil.example", "/home"),
+    ("javascript:alert(1)", "/home"),
+    ("\t//evil.example", "/home"),
+    ("/\t/evil.example", "/home"),
 ])
 def test_next_after_sign_in_stays_on_this_site(client, target, expected):
     user = make_user(Role.COORDINATOR)
-    r = client.post("/auth/sign-in?next=" + target, data={"email": user.email, "password": PASSWORD})
-    assert r.headers["Location"] == expected
+    r = client.post("/auth/sign-in", query_string={"next": target}, data={"email": user.email, "password": PASSWORD})
+    assert r.status_code == 302 and r.headers["Location"] == expected
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example", "https:evil.example"])
+def test_next_is_refused_for_someone_already_signed_in(client, volunteer, target):
+    sign_in_as(client, volunteer)
+    assert client.get("/auth/sign-in", query_string={"next": target}).headers["Location"] == "/home"
 
 
 def test_repeated_failed_sign_ins_for_one_account_are_slowed(client, app):

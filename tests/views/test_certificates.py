@@ -151,6 +151,33 @@ def test_lookups_by_number_have_their_own_tighter_limit(app, client):
     assert [client.get(f"/verify?q=VH-2026-00000{i}").status_code for i in range(3)] == [404, 404, 429]
 
 
+def test_verification_limit_is_shared_by_workers_through_redis(_schema, smtp_server):
+    """Two app instances (two gunicorn workers) on one Redis count one address's guesses together."""
+    import uuid
+
+    import redis
+
+    from volunteer_hub import create_app
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.fail("Redis is not running on 127.0.0.1:6379 (CI starts it; locally: redis-server --daemonize yes)")
+    address = "10.{}.{}.{}".format(*uuid.uuid4().bytes[:3])  # a fresh address: Redis keeps counts between runs
+    codes = []
+    for _worker in range(2):
+        other = create_app("testing", SQLALCHEMY_DATABASE_URI=_schema, RATELIMIT_STORAGE_URI=url,
+                           VH_VERIFY_LIMIT="3 per minute")
+        with other.app_context():
+            client = other.test_client()
+            codes += [client.get(f"/verify/guess-{i}", environ_base={"REMOTE_ADDR": address}).status_code
+                      for i in range(2)]
+            db.session.remove()
+            db.engine.dispose()
+    assert codes == [404, 404, 404, 429]
+
+
 # --- staff pages -----------------------------------------------------------------------------------
 @pytest.fixture()
 def compliance(app, today):

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import click
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from volunteer_hub.models import db, utcnow
 
@@ -131,7 +131,6 @@ def fix_sequence(id_column) -> None:
     """After inserting explicit ids on PostgreSQL, move the table's id sequence past the highest."""
     if db.engine.dialect.name != "postgresql":
         return
-    table = id_column.table.name
-    db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', '{id_column.key}'), "
-                            f"(SELECT max({id_column.key}) FROM {table}))"))
+    sequence = func.pg_get_serial_sequence(id_column.table.name, id_column.key)
+    db.session.execute(select(func.setval(sequence, select(func.max(id_column)).scalar_subquery())))
     db.session.commit()

@@ -75,8 +75,8 @@ def bar_chart(groups: list[tuple[str, list[int]]], series_names: list[str]) -> C
                 left, wide = round(x, 1), round(width, 1)
                 row.segments.append(Segment(
                     series, value, left, wide, f"{series_names[series]}: {value}",
-                    Markup(f'class="series-{series % SERIES_CLASSES}" x="{left}" y="{y}" width="{wide}" '
-                           f'height="{BAR_HEIGHT}"')))
+                    Markup('class="series-{}" x="{}" y="{}" width="{}" height="{}"').format(
+                        series % SERIES_CLASSES, left, y, wide, BAR_HEIGHT)))
                 x += width
         if row.segments:
             last = row.segments[-1]
