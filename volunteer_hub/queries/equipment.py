@@ -27,6 +27,7 @@ from volunteer_hub.models import (
     db,
 )
 from volunteer_hub.models.equipment import place_key
+from volunteer_hub.security import visible_holders, visible_movements
 from volunteer_hub.services.equipment.common import fetch_rows
 
 
@@ -109,13 +110,16 @@ def stock_by_holder_page(page: int, per_page: int) -> tuple[Pagination, list[Hol
     return pagination, rows
 
 
-def stock_by_holder() -> list[tuple[Holder, list[StockBalance]]]:
-    """Every holder that holds something, with what it holds (stores first)."""
+def stock_by_holder(viewer: User | None = None) -> list[tuple[Holder, list[StockBalance]]]:
+    """Every holder that holds something, with what it holds (stores first); only the kit bags of
+    people `viewer` may see, when given."""
     stmt = (
-        select(StockBalance).join(StockBalance.item).where(StockBalance.quantity > 0)
+        select(StockBalance).join(StockBalance.item).join(StockBalance.holder).where(StockBalance.quantity > 0)
         .options(joinedload(StockBalance.item), joinedload(StockBalance.holder).options(*holders_with_owner()))
         .order_by(StockBalance.holder_id, Item.name)
     )
+    if viewer is not None:
+        stmt = stmt.where(visible_holders(viewer))
     grouped: dict[int, tuple[Holder, list[StockBalance]]] = {}
     for balance in db.session.scalars(stmt):
         grouped.setdefault(balance.holder_id, (balance.holder, []))[1].append(balance)
@@ -157,8 +161,11 @@ def _movement_options():
     )
 
 
-def movements_query(f: MovementFilter) -> Select:
+def movements_query(f: MovementFilter, viewer: User | None = None) -> Select:
+    """The movements matching `f`, newest first; without those of kit bags `viewer` may not see, when given."""
     stmt = select(StockMovement).options(*_movement_options())
+    if viewer is not None:
+        stmt = stmt.where(visible_movements(viewer))
     if f.item_id:
         stmt = stmt.where(StockMovement.item_id == f.item_id)
     if f.holder_id:
