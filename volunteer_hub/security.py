@@ -245,6 +245,11 @@ def get_holder_or_404(holder_id: int, viewer: User) -> Holder:
     return holder
 
 
+def can_see_holder(viewer: User, holder: Holder) -> bool:
+    """Stores and venues, and kit bags of people `viewer` may see (holder.user loaded)."""
+    return holder.kind is not HolderKind.KIT_BAG or holder.user is None or can_view_person(viewer, holder.user)
+
+
 def visible_holders(viewer: User) -> ColumnElement[bool]:
     """SQL on Holder: stores and venues, and the kit bags of people `viewer` may see."""
     if sees_everyone(viewer):

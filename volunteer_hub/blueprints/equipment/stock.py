@@ -111,10 +111,10 @@ def stock():
     by = "item" if request.args.get("by") == "item" else "holder"
     page = None
     if by == "item":
-        data = equipment_queries.stock_by_item()
+        data = equipment_queries.stock_by_item(current_user)
     else:  # a page of holders at a time: there may be thousands of kit bags
-        page, data = equipment_queries.stock_by_holder_page(requested_page(),
-                                              current_app.config["VH_PAGE_SIZE"])
+        page, data = equipment_queries.stock_by_holder_page(requested_page(), current_app.config["VH_PAGE_SIZE"],
+                                                            current_user)
     return render_template("equipment/stock.html", by=by, data=data, page=page, low=svc.low_stock_summary(),
                            stores=svc.store_names(), store_form=f.StoreForm())
 

@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from volunteer_hub.blueprints.people import bp
@@ -89,8 +89,9 @@ def directory_export():
 
 
 def _agencies_form(person, formdata=None) -> AgenciesForm | None:
-    """The admin's Agencies form, for a coordinator's page (None for anyone else, or a non-admin)."""
-    if not (can_manage_agencies(current_user) and person.has_role(Role.COORDINATOR)):
+    """The admin's Agencies form, shown on a coordinator's page (None for a non-admin; a POST
+    for anyone else is refused by the service)."""
+    if not can_manage_agencies(current_user) or (formdata is None and not person.has_role(Role.COORDINATOR)):
         return None
     chosen = [org.id for org in person.agencies]
     form = AgenciesForm(formdata, all_agencies=person.sees_all_agencies, organisation_ids=chosen)
@@ -134,8 +135,6 @@ def person_dbs(user_id):
 def person_agencies(user_id):
     person = get_person_or_404(user_id, current_user)
     form = _agencies_form(person, request.form)
-    if form is None:
-        abort(404)  # only a coordinator has agencies
     if form.validate_on_submit():
         with unit_of_work(form) as work:
             people_service.set_agencies(person, form.organisation_ids.data, form.all_agencies.data)
