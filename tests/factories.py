@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from volunteer_hub.models import Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
+from volunteer_hub.models import CoordinatorAgency, Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
 from volunteer_hub.services.passwords import hash_password
 
 PASSWORD = "correct horse battery"
@@ -27,7 +27,9 @@ def make_org(name: str | None = None, kind: OrganisationKind = OrganisationKind.
 
 
 def make_user(*roles: Role, name: str | None = None, email: str | None = None, confirmed: bool = True,
-              password: str | None = PASSWORD, organisation: Organisation | None = None, active: bool = True) -> User:
+              password: str | None = PASSWORD, organisation: Organisation | None = None, active: bool = True,
+              agencies: list[Organisation] | None = None) -> User:
+    """A person. A coordinator sees all agencies (today's reach), unless `agencies` limits them."""
     n = next(_counter)
     user = User(
         name=name or f"Person {n}",
@@ -36,9 +38,12 @@ def make_user(*roles: Role, name: str | None = None, email: str | None = None, c
         confirmed_at=utcnow() if confirmed else None,
         organisation=organisation,
         is_active=active,
+        sees_all_agencies=agencies is None and Role.COORDINATOR in roles,
     )
     user.role_rows = [UserRole(role=r) for r in (roles or (Role.VOLUNTEER,))]
     db.session.add(user)
+    db.session.flush()
+    db.session.add_all(CoordinatorAgency(user_id=user.id, organisation_id=org.id) for org in agencies or ())
     db.session.commit()
     return user
 

@@ -44,3 +44,22 @@ def test_upgrade_builds_an_empty_database_that_matches_the_models(empty_database
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index ix_users_lower_name")
+def test_0010_keeps_todays_coordinators_and_admins_seeing_every_agency(empty_database_url):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database_url)
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as conn:
+            for n, role in enumerate(("coordinator", "admin", "volunteer"), start=1):
+                conn.execute(text("INSERT INTO users (id, email, name, is_active, session_version, created_at) "
+                                  "VALUES (:id, :email, 'X', TRUE, 1, CURRENT_TIMESTAMP)"),
+                             {"id": n, "email": f"p{n}@example.org"})
+                conn.execute(text("INSERT INTO user_roles (user_id, role, granted_at) VALUES (:id, :role, CURRENT_TIMESTAMP)"),
+                             {"id": n, "role": role})
+        upgrade()
+        with db.engine.connect() as conn:
+            flags = dict(conn.execute(text("SELECT id, sees_all_agencies FROM users ORDER BY id")).all())
+        db.engine.dispose()
+    assert {k: bool(v) for k, v in flags.items()} == {1: True, 2: True, 3: False}

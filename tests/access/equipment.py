@@ -47,3 +47,15 @@ PARAMS = {
     "asset_id": lambda ctx: ctx.setdefault("asset", make_asset()).id,
     "action": lambda ctx: "retire",
 }
+
+
+def _kit_bag(ctx):
+    if "kit_bag" not in ctx:
+        from volunteer_hub.models import db
+
+        ctx["kit_bag"] = svc.kit_bag_for(ctx["person"])
+        db.session.commit()
+    return ctx["kit_bag"].id
+
+
+OWNED_PARAMS = {"holder_id": _kit_bag}

@@ -25,6 +25,7 @@ ACCESS = {
     "people.person": "staff",
     "people.person_dbs": "staff",
     "people.person_roles": "admin",
+    "people.person_agencies": "admin",
     "people.person_deactivate": "staff",
     "people.person_reactivate": "staff",
     "people.people_import": "staff",

@@ -85,7 +85,7 @@ def test_the_pdf_carries_the_name_in_any_script(client, today, name):
 def test_only_the_holder_and_staff_get_the_pdf(client, today):
     certificate = issue(make_user(), make_course(), today)
     sign_in_as(client, make_user())
-    assert client.get(f"/certificates/{certificate.id}.pdf").status_code == 403
+    assert client.get(f"/certificates/{certificate.id}.pdf").status_code == 404  # not even confirmed to exist
     sign_in_as(client, make_user(Role.COORDINATOR))
     assert client.get(f"/certificates/{certificate.id}.pdf").status_code == 200
     assert client.get("/certificates/99999.pdf").status_code == 404

@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from volunteer_hub.demo._scale import ascii_slug, fake, insert_batches, spread, target
-from volunteer_hub.models import Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
+from volunteer_hub.models import CoordinatorAgency, Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
 from volunteer_hub.services.passwords import hash_password
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -15,8 +15,14 @@ DEMO_ACCOUNTS = [
     ("volunteer@example.org", "Vicky Volunteer", (Role.VOLUNTEER,), "Town Centre Ambassadors"),
     ("trainer@example.org", "Tom Trainer", (Role.TRAINER, Role.VOLUNTEER), "Borough Council"),
     ("coordinator@example.org", "Cara Coordinator", (Role.COORDINATOR,), "Borough Council"),
+    ("council.coordinator@example.org", "Colin Council", (Role.COORDINATOR,), "Borough Council"),
     ("admin@example.org", "Adam Admin", (Role.ADMIN,), None),
 ]
+# Whose people each demo coordinator sees: None is all agencies; a list limits them to those.
+DEMO_AGENCIES: dict[str, list[str] | None] = {
+    "coordinator@example.org": None,
+    "council.coordinator@example.org": ["Borough Council", "Street Pastors"],
+}
 DEMO_ORGANISATIONS = [
     ("Borough Council", OrganisationKind.COUNCIL),
     ("Town Police", OrganisationKind.POLICE),
@@ -49,7 +55,17 @@ def _user(email: str, name: str, roles, org_name: str | None, password_hash: str
         user.role_rows = [UserRole(role=r) for r in roles]
         db.session.add(user)
         db.session.flush()
+        _agencies(user, DEMO_AGENCIES.get(email, []))
     return user
+
+
+def _agencies(user: User, org_names: list[str] | None) -> None:
+    """A new demo coordinator's reach (seeded once, with the account)."""
+    if org_names is None:
+        user.sees_all_agencies = True
+    for name in org_names or ():
+        db.session.add(CoordinatorAgency(user_id=user.id, organisation_id=_org(name).id))
+    db.session.flush()
 
 
 def seed() -> None:
@@ -156,3 +172,10 @@ def seed_scale(scale: float, progress) -> None:
     role_rows = [{"user_id": uid, "role": role} for uid in user_ids for role in _roles_for(rng)]
     with progress.bar("Roles", len(role_rows)) as bar:
         insert_batches(UserRole, role_rows, bar)
+    # Each generated coordinator sees the people of their own organisation.
+    db.session.execute(insert(CoordinatorAgency).from_select(
+        ["user_id", "organisation_id"],
+        select(User.id, User.organisation_id).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.COORDINATOR, User.organisation_id.is_not(None),
+               User.email.like(f"%@{GENERATED_EMAIL_DOMAIN}"),
+               ~select(CoordinatorAgency.user_id).where(CoordinatorAgency.user_id == User.id).exists())))

@@ -27,6 +27,7 @@ from volunteer_hub.models.equipment import (  # noqa: F401
 from volunteer_hub.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401
 from volunteer_hub.models.people import (  # noqa: F401
     ORGANISATION_KIND_LABELS,
+    CoordinatorAgency,
     Organisation,
     OrganisationKind,
     Role,

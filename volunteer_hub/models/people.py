@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String, func, text
+from sqlalchemy import Enum, ForeignKey, Index, String, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from volunteer_hub.models.base import db, utcnow
@@ -95,6 +95,16 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
+class CoordinatorAgency(db.Model):
+    """An organisation whose people a limited coordinator may see (security.py reads these)."""
+
+    __tablename__ = "coordinator_agencies"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"),
+                                                 primary_key=True, index=True)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -124,11 +134,18 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     dbs_checked_on: Mapped[dt.date | None]
     dbs_renew_by: Mapped[dt.date | None]
+    # A coordinator who sees every agency's people; otherwise only those of their
+    # coordinator_agencies (admins always see everyone). New coordinators start limited.
+    sees_all_agencies: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    # The organisations a limited coordinator may see (shown on their person page).
+    agencies: Mapped[list[Organisation]] = relationship(
+        secondary="coordinator_agencies", order_by=Organisation.name, viewonly=True
     )
 
     # Flask-Login: the id in the cookie carries the session version.

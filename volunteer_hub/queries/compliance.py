@@ -38,6 +38,7 @@ from volunteer_hub.models import (
 from volunteer_hub.models.certificates import NEVER
 from volunteer_hub.pagination import CappedPage, rows_page
 from volunteer_hub.queries.certificates import expiring_days
+from volunteer_hub.security import can_see_agency, scope_params, scope_to_viewer, sees_everyone, visible_people_bound
 
 # --- compliance matrix -------------------------------------------------------------------------
 CELL_STATUSES = ("valid", "expiring", "expired", "missing")
@@ -178,14 +179,17 @@ class Matrix:
     page: CappedPage | None = None  # when paginated
 
 
-def _people_query(filters: ComplianceFilter, cells):
-    """Every matching person (whole objects, for the CSV), `cells` deciding the status filter."""
+def _people_query(filters: ComplianceFilter, cells, viewer: User | None = None):
+    """Every matching person (whole objects, for the CSV), `cells` deciding the status filter;
+    only those `viewer` may see, when given."""
     stmt = (
         select(User)
         .where(User.is_active, _has_requirement())
         .options(joinedload(User.organisation))
         .order_by(User.name, User.id)
     )
+    if viewer is not None:
+        stmt = scope_to_viewer(stmt, viewer)
     if filters.organisation_id:
         stmt = stmt.where(User.organisation_id == filters.organisation_id)
     if filters.role:
@@ -233,12 +237,15 @@ def _has_cell(status: str, today, soon):
 
 
 @functools.cache
-def _page_people_stmts(by_organisation: bool, by_role: bool, status: str):
+def _page_people_stmts(by_organisation: bool, by_role: bool, status: str, scoped: bool = False):
     """(one page of people, counting them) for one shape of filter, built once: building them
     costs more than running them. The page is plain rows (id, name, organisation, roles as
     "volunteer,trainer"), not whole people with their organisation and role rows. Parameters:
-    organisation_id, role, today, soon, limit, offset; count_limit for the count."""
+    organisation_id, role, today, soon, limit, offset; count_limit for the count; when `scoped`,
+    those of security.scope_params (only the people the viewer may see)."""
     where = [User.is_active, _has_requirement()]
+    if scoped:
+        where.append(visible_people_bound(User.id))
     if by_organisation:
         where.append(User.organisation_id == bindparam("organisation_id"))
     if by_role:
@@ -311,14 +318,18 @@ def _person_summary(row) -> PersonSummary:
     return PersonSummary(row.id, row.name, f"{row.organisation or 'No organisation'} · {roles}")
 
 
-def compliance_matrix(filters: ComplianceFilter, page: int = 1, per_page: int = 25) -> Matrix:
-    """People × required courses, one page of people. A fixed number of queries, whatever the size;
-    the people are counted only up to VH_LIST_COUNT_CAP past the page."""
+def compliance_matrix(filters: ComplianceFilter, page: int = 1, per_page: int = 25, viewer: User | None = None) -> Matrix:
+    """People × required courses, one page of people (only those `viewer` may see, when given). A
+    fixed number of queries, whatever the size; the people are counted only up to
+    VH_LIST_COUNT_CAP past the page."""
     today = clock.today()
     soon = today + dt.timedelta(days=expiring_days())
     courses = _matrix_courses(filters)
-    page_stmt, count_stmt = _page_people_stmts(bool(filters.organisation_id), bool(filters.role), filters.status)
+    scoped = viewer is not None and not sees_everyone(viewer)
+    page_stmt, count_stmt = _page_people_stmts(bool(filters.organisation_id), bool(filters.role), filters.status, scoped)
     params = {"organisation_id": filters.organisation_id, "role": filters.role, "today": today, "soon": soon}
+    if scoped:
+        params.update(scope_params(viewer))
     pagination = rows_page(page_stmt, count_stmt, params, page, per_page, current_app.config["VH_LIST_COUNT_CAP"], _person_summary)
     people = pagination.items
     ids = [p.id for p in people]
@@ -326,12 +337,13 @@ def compliance_matrix(filters: ComplianceFilter, page: int = 1, per_page: int = 
     return Matrix(courses, _rows(people, courses, cell_rows), pagination)
 
 
-def compliance_matrix_all(filters: ComplianceFilter) -> Matrix:
-    """Every matching person (for the CSV and the printable venue summary)."""
+def compliance_matrix_all(filters: ComplianceFilter, viewer: User | None = None) -> Matrix:
+    """Every matching person (for the CSV and the printable venue summary); only those `viewer`
+    may see, when given."""
     today = clock.today()
     cells = _cells(today)
     courses = _matrix_courses(filters)
-    people_stmt = _people_query(filters, cells)
+    people_stmt = _people_query(filters, cells, viewer)
     people = list(db.session.scalars(people_stmt).unique())
     ids_stmt = people_stmt.with_only_columns(User.id).order_by(None)
     cell_rows = db.session.execute(select(cells).where(cells.c.user_id.in_(ids_stmt))).all()
@@ -366,9 +378,10 @@ class OrganisationCompliance:
         return round(100 * self.complete / self.people) if self.people else 0
 
 
-def organisation_compliance() -> list[OrganisationCompliance]:
+def organisation_compliance(viewer: User | None = None) -> list[OrganisationCompliance]:
     """For each organisation with requirements: how many of its people hold every required
-    course, and who lapses next. Three queries whatever the size."""
+    course (partnership-wide figures), and who lapses next (named only for the organisations
+    whose people `viewer` may see, when given). Three queries whatever the size."""
     today = clock.today()
     cells = _cells(today)
     per_person = (
@@ -398,6 +411,8 @@ def organisation_compliance() -> list[OrganisationCompliance]:
     result = []
     for org_id, people, complete in stats:
         lapse = lapses.get(org_id)
+        if lapse is not None and viewer is not None and not can_see_agency(viewer, org_id):
+            lapse = None
         result.append(OrganisationCompliance(
             orgs[org_id], people, int(complete or 0),
             lapse.best if lapse else None, lapse.name if lapse else None, lapse.title if lapse else None,
@@ -405,9 +420,9 @@ def organisation_compliance() -> list[OrganisationCompliance]:
     return sorted(result, key=lambda r: (r.share, r.organisation.name))
 
 
-def venue_summary(organisation: Organisation) -> tuple[Matrix, OrganisationCompliance]:
+def venue_summary(organisation: Organisation, viewer: User | None = None) -> tuple[Matrix, OrganisationCompliance]:
     """Everything a Best Bar None assessor asks for about one venue's staff training."""
-    matrix = compliance_matrix_all(ComplianceFilter(organisation_id=organisation.id))
+    matrix = compliance_matrix_all(ComplianceFilter(organisation_id=organisation.id), viewer)
     complete = sum(1 for row in matrix.rows if row.is_complete)
     summary = OrganisationCompliance(organisation, len(matrix.rows), complete)
     upcoming = sorted(

@@ -27,6 +27,14 @@ from volunteer_hub.models import (
     db,
 )
 from volunteer_hub.models.equipment import place_key
+from volunteer_hub.security import (
+    can_see_holder,
+    scope_params,
+    sees_everyone,
+    visible_holders,
+    visible_movements,
+    visible_people_bound,
+)
 from volunteer_hub.services.equipment.common import fetch_rows
 
 
@@ -54,12 +62,15 @@ _KIND_LABELS = {kind: kind.label for kind in HolderKind}
 
 
 @functools.cache
-def _holder_page_statements():
+def _holder_page_statements(scoped: bool = False):
     """The stock page's statements, built once (building them is a good part of the page's time);
     offset and limit are bound parameters. Columns, not entities: the page only shows names and
-    numbers, and loading rows as ORM objects costs several times more."""
+    numbers, and loading rows as ORM objects costs several times more. When `scoped`, only the
+    kit bags of the people the viewer may see (parameters of security.scope_params)."""
     org, owner = aliased(Organisation), aliased(User)
     held = Holder.items_held > 0
+    if scoped:
+        held = and_(held, or_(Holder.kind != HolderKind.KIT_BAG, visible_people_bound(Holder.user_id)))
     counts = select(Holder.kind, func.count()).where(held).group_by(Holder.kind)
     not_bags = (
         select(Holder.id, Holder.kind, Holder.name, org.name).outerjoin(org, org.id == Holder.organisation_id)
@@ -82,24 +93,26 @@ def _holder_page_statements():
     return counts, not_bags, bags, balances
 
 
-def stock_by_holder_page(page: int, per_page: int) -> tuple[Pagination, list[HolderStock]]:
+def stock_by_holder_page(page: int, per_page: int, viewer: User | None = None) -> tuple[Pagination, list[HolderStock]]:
     """One page of stock_by_holder(), in the same order: (pagination of holders, [HolderStock]).
 
     Four queries whatever the number of holders: how many hold something of each kind (from
     Holder.items_held), the page's stores and venues (a few hundred at most, sorted), its kit bags
     (in the order of the index on the person's lower-case name) and what they all hold."""
-    counts_stmt, not_bags_stmt, bags_stmt, balances_stmt = _holder_page_statements()
-    counts = dict(fetch_rows(counts_stmt).all())
+    scoped = viewer is not None and not sees_everyone(viewer)
+    counts_stmt, not_bags_stmt, bags_stmt, balances_stmt = _holder_page_statements(scoped)
+    scope = scope_params(viewer) if scoped else {}
+    counts = dict(fetch_rows(counts_stmt, scope).all())
     first = (page - 1) * per_page
     not_bags = counts.get(HolderKind.STORE, 0) + counts.get(HolderKind.ORGANISATION, 0)
     store, store_label, org_label = HolderKind.STORE, _KIND_LABELS[HolderKind.STORE], _KIND_LABELS[HolderKind.ORGANISATION]
     # Named as Holder.display_name names them.
     holders = [(id_, name or "Store", store_label) if kind is store else (id_, org_name or "Organisation", org_label)
                for id_, kind, name, org_name in fetch_rows(
-                   not_bags_stmt, {"first": min(first, not_bags), "count": max(0, min(per_page, not_bags - first))})]
+                   not_bags_stmt, {"first": min(first, not_bags), "count": max(0, min(per_page, not_bags - first)), **scope})]
     bag_label = _KIND_LABELS[HolderKind.KIT_BAG]
     holders += [(id_, f"{name}'s kit bag", bag_label) for id_, name in fetch_rows(
-        bags_stmt, {"first": max(0, first - not_bags), "count": per_page - len(holders)})]
+        bags_stmt, {"first": max(0, first - not_bags), "count": per_page - len(holders), **scope})]
     grouped: dict[int, list[tuple[str, int]]] = {h[0]: [] for h in holders}
     for holder_id, item_name, quantity in fetch_rows(balances_stmt, {"ids": list(grouped)}):
         grouped[holder_id].append((item_name, quantity))
@@ -109,13 +122,16 @@ def stock_by_holder_page(page: int, per_page: int) -> tuple[Pagination, list[Hol
     return pagination, rows
 
 
-def stock_by_holder() -> list[tuple[Holder, list[StockBalance]]]:
-    """Every holder that holds something, with what it holds (stores first)."""
+def stock_by_holder(viewer: User | None = None) -> list[tuple[Holder, list[StockBalance]]]:
+    """Every holder that holds something, with what it holds (stores first); only the kit bags of
+    people `viewer` may see, when given."""
     stmt = (
-        select(StockBalance).join(StockBalance.item).where(StockBalance.quantity > 0)
+        select(StockBalance).join(StockBalance.item).join(StockBalance.holder).where(StockBalance.quantity > 0)
         .options(joinedload(StockBalance.item), joinedload(StockBalance.holder).options(*holders_with_owner()))
         .order_by(StockBalance.holder_id, Item.name)
     )
+    if viewer is not None:
+        stmt = stmt.where(visible_holders(viewer))
     grouped: dict[int, tuple[Holder, list[StockBalance]]] = {}
     for balance in db.session.scalars(stmt):
         grouped.setdefault(balance.holder_id, (balance.holder, []))[1].append(balance)
@@ -123,8 +139,9 @@ def stock_by_holder() -> list[tuple[Holder, list[StockBalance]]]:
     return sorted(grouped.values(), key=lambda hb: (order[hb[0].kind], hb[0].display_name.lower()))
 
 
-def stock_by_item() -> list[tuple[Item, int, list[StockBalance]]]:
-    """Every item with its total and where it is."""
+def stock_by_item(viewer: User | None = None) -> list[tuple[Item, int, list[StockBalance]]]:
+    """Every item with its total (partnership-wide) and where it is (not naming the kit bags of
+    people `viewer` may not see, when given)."""
     items = list(db.session.scalars(select(Item).order_by(Item.is_active.desc(), Item.name)))
     balances = db.session.scalars(
         select(StockBalance).where(StockBalance.quantity > 0)
@@ -134,7 +151,11 @@ def stock_by_item() -> list[tuple[Item, int, list[StockBalance]]]:
     by_item: dict[int, list[StockBalance]] = defaultdict(list)
     for balance in balances:
         by_item[balance.item_id].append(balance)
-    return [(item, sum(b.quantity for b in by_item[item.id]), by_item[item.id]) for item in items]
+    totals = {item.id: sum(b.quantity for b in by_item[item.id]) for item in items}
+    if viewer is not None and not sees_everyone(viewer):
+        for item_id, held in by_item.items():
+            by_item[item_id] = [b for b in held if can_see_holder(viewer, b.holder)]
+    return [(item, totals[item.id], by_item[item.id]) for item in items]
 
 
 # --- history ---------------------------------------------------------------------------------
@@ -157,8 +178,11 @@ def _movement_options():
     )
 
 
-def movements_query(f: MovementFilter) -> Select:
+def movements_query(f: MovementFilter, viewer: User | None = None) -> Select:
+    """The movements matching `f`, newest first; without those of kit bags `viewer` may not see, when given."""
     stmt = select(StockMovement).options(*_movement_options())
+    if viewer is not None:
+        stmt = stmt.where(visible_movements(viewer))
     if f.item_id:
         stmt = stmt.where(StockMovement.item_id == f.item_id)
     if f.holder_id:

@@ -24,6 +24,7 @@ from volunteer_hub.models import (
     session_trainers,
 )
 from volunteer_hub.queries.training import _PERSON_NAME, _WITH_PERSON, Trainer
+from volunteer_hub.security import scope_to_viewer
 
 
 # --- the register --------------------------------------------------------------------------
@@ -166,8 +167,9 @@ class Rate:
         return round(100 * self.attended / self.marked) if self.marked else None
 
 
-def attendance_rates() -> tuple[list[Rate], list[Rate], list[tuple[User, int]]]:
-    """(per session, per course, no-shows per person) over finalised registers, in three queries."""
+def attendance_rates(viewer: User | None = None) -> tuple[list[Rate], list[Rate], list[tuple[User, int]]]:
+    """(per session, per course, no-shows per person) over finalised registers, in three queries.
+    The rates are partnership-wide; the no-shows only of people `viewer` may see, when given."""
     attended = func.sum(case((Attendance.status.in_(ATTENDED), 1), else_=0))
     finalised = and_(TrainingSession.finalised_at.is_not(None))
     per_session = db.session.execute(
@@ -180,11 +182,12 @@ def attendance_rates() -> tuple[list[Rate], list[Rate], list[tuple[User, int]]]:
         .join(TrainingSession, TrainingSession.course_id == Course.id)
         .join(Attendance, Attendance.session_id == TrainingSession.id).where(finalised)
         .group_by(Course.id, Course.title).order_by(Course.title)).all()
-    no_shows = db.session.execute(
+    no_shows_stmt = (
         select(User, func.count(Attendance.id)).join(Attendance, Attendance.user_id == User.id)
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
         .where(finalised, Attendance.status == AttendanceStatus.ABSENT)
-        .group_by(User.id).order_by(func.count(Attendance.id).desc(), User.name).limit(100)).all()
+        .group_by(User.id).order_by(func.count(Attendance.id).desc(), User.name).limit(100))
+    no_shows = db.session.execute(no_shows_stmt if viewer is None else scope_to_viewer(no_shows_stmt, viewer)).all()
     return (
         [Rate(f"{s.course.title}", a or 0, m, s) for s, a, m in per_session],
         [Rate(t, a or 0, m) for t, a, m in per_course],

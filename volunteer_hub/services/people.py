@@ -17,9 +17,9 @@ from sqlalchemy.orm import selectinload
 from volunteer_hub import audit
 from volunteer_hub.csvfiles import csv_safe
 from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
-from volunteer_hub.models import Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
+from volunteer_hub.models import CoordinatorAgency, Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
 from volunteer_hub.pagination import CappedPage, rows_page
-from volunteer_hub.security import scope_to_viewer
+from volunteer_hub.security import forget_scope, scope_params, scope_to_viewer, sees_everyone, visible_people_bound
 from volunteer_hub.services.auth import normalise_email, reset_token
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.urls import external_url
@@ -95,6 +95,32 @@ def remove_role(user: User, role: Role, by: User) -> bool:
     db.session.flush()
     audit.record("person.role_removed", user, subject=user, facts={"role": role})
     return True
+
+
+def set_agencies(person: User, organisation_ids, all_agencies: bool) -> None:
+    """Limit a coordinator to the people of some organisations, or let them see all agencies.
+    The organisation ids are stored as given; with `all_agencies` they do not limit anyone."""
+    if not person.has_role(Role.COORDINATOR):
+        raise NotAllowed("Only a coordinator can be limited to agencies: give them the role first.")
+    wanted = sorted(set(organisation_ids or ()))
+    if not all_agencies and not wanted:
+        raise ValidationFailed("Choose the agencies whose people they see, or All agencies.", "organisation_ids")
+    found = set(db.session.scalars(select(Organisation.id).where(Organisation.id.in_(wanted)))) if wanted else set()
+    if found != set(wanted):
+        raise ValidationFailed("Choose agencies from the list.", "organisation_ids")
+    fields = ("sees_all_agencies", "organisation_ids")
+    current = sorted(db.session.scalars(select(CoordinatorAgency.organisation_id)
+                                        .where(CoordinatorAgency.user_id == person.id)))
+    before = dict(zip(fields, (person.sees_all_agencies, current), strict=True))
+    for org_id in set(current) - set(wanted):
+        db.session.delete(db.session.get(CoordinatorAgency, (person.id, org_id)))
+    db.session.add_all(CoordinatorAgency(user_id=person.id, organisation_id=org_id) for org_id in set(wanted) - set(current))
+    person.sees_all_agencies = bool(all_agencies)
+    db.session.flush()
+    db.session.expire(person, ["agencies"])
+    forget_scope(person)
+    audit.record("person.scopes", person, subject=person, before=before,
+                 after=dict(zip(fields, (person.sees_all_agencies, wanted), strict=True)))
 
 
 def deactivate_person(user: User, by: User) -> None:
@@ -224,11 +250,12 @@ def _directory_row(row) -> DirectoryRow:
 
 @functools.cache
 def _directory_stmts(search: bool, by_organisation: bool, by_role: bool, active: bool | None,
-                     confirmed: bool | None):
+                     confirmed: bool | None, scoped: bool = False):
     """(one page of the directory, counting it) for one shape of filter, built once: building
     them cost more than running them. The page is plain rows, its roles in the same query as
-    "volunteer,trainer". Parameters: like, organisation_id, role, limit and offset; count_limit."""
-    where = []
+    "volunteer,trainer". Parameters: like, organisation_id, role, limit and offset; count_limit;
+    when `scoped`, those of security.scope_params."""
+    where = [visible_people_bound(User.id)] if scoped else []
     if search:
         like = bindparam("like")
         where.append(or_(func.lower(User.name).like(like), func.lower(User.preferred_name).like(like),
@@ -256,12 +283,16 @@ def _directory_stmts(search: bool, by_organisation: bool, by_role: bool, active:
     return page, select(func.count()).select_from(counted.subquery())
 
 
-def directory_page(f: DirectoryFilter, page_number: int) -> CappedPage:
-    """Page `page_number` of the directory (the same people and order as `directory_query`),
-    as `DirectoryRow`s, counted up to VH_LIST_COUNT_CAP past the page. Three queries."""
+def directory_page(f: DirectoryFilter, page_number: int, viewer: User) -> CappedPage:
+    """Page `page_number` of the directory (the same people and order as `directory_query`: those
+    `viewer` may see), as `DirectoryRow`s, counted up to VH_LIST_COUNT_CAP past the page. Three queries."""
     q = f.q.strip().lower()
-    page_stmt, count_stmt = _directory_stmts(bool(q), bool(f.organisation_id), bool(f.role), f.active, f.confirmed)
+    scoped = not sees_everyone(viewer)
+    page_stmt, count_stmt = _directory_stmts(bool(q), bool(f.organisation_id), bool(f.role), f.active, f.confirmed,
+                                             scoped)
     params = {"like": f"%{q}%", "organisation_id": f.organisation_id, "role": f.role}
+    if scoped:
+        params.update(scope_params(viewer))
     config = current_app.config
     return rows_page(page_stmt, count_stmt, params, page_number, config["VH_PAGE_SIZE"], config["VH_LIST_COUNT_CAP"],
                      _directory_row)

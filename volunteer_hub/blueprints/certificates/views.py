@@ -30,8 +30,8 @@ from volunteer_hub.queries import certificates as certificate_queries
 from volunteer_hub.queries import compliance as compliance_queries
 from volunteer_hub.security import (
     STAFF,
+    get_agency_or_404,
     get_certificate_or_404,
-    get_organisation_or_404,
     get_person_or_404,
     is_staff,
     role_required,
@@ -132,7 +132,7 @@ def compliance():
     form = _compliance_form()
     page = requested_page()
     matrix = compliance_queries.compliance_matrix(_compliance_filter(form), page=page,
-                                       per_page=current_app.config["VH_PAGE_SIZE"])
+                                                  per_page=current_app.config["VH_PAGE_SIZE"], viewer=current_user)
     return render_template("certificates/compliance.html", form=form, matrix=matrix,
                            statuses=compliance_queries.CELL_LABELS)
 
@@ -141,21 +141,21 @@ def compliance():
 @role_required(*STAFF)
 @export_limit
 def compliance_export():
-    matrix = compliance_queries.compliance_matrix_all(_compliance_filter(_compliance_form()))
+    matrix = compliance_queries.compliance_matrix_all(_compliance_filter(_compliance_form()), current_user)
     return audited_csv("export.compliance", compliance_queries.compliance_csv_rows(matrix), "compliance.csv")
 
 
 @bp.get("/certificates/organisations")
 @role_required(*STAFF)
 def organisations():
-    return render_template("certificates/organisations.html", rows=compliance_queries.organisation_compliance())
+    return render_template("certificates/organisations.html", rows=compliance_queries.organisation_compliance(current_user))
 
 
 @bp.get("/certificates/organisations/<int:org_id>/summary")
 @role_required(*STAFF)
 def venue_summary(org_id):
-    org = get_organisation_or_404(org_id)
-    matrix, summary = compliance_queries.venue_summary(org)
+    org = get_agency_or_404(org_id, current_user)
+    matrix, summary = compliance_queries.venue_summary(org, current_user)
     return render_template("certificates/venue_summary.html", org=org, matrix=matrix, summary=summary,
                            today=clock.today())
 

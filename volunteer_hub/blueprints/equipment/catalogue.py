@@ -12,6 +12,7 @@ from volunteer_hub.forms import ButtonForm, choices
 from volunteer_hub.models import ItemKind, PlaceKind
 from volunteer_hub.security import (
     STAFF,
+    can_view_person,
     get_asset_or_404,
     get_item_or_404,
     get_person_or_404,
@@ -95,7 +96,8 @@ def assets():
     checkout.user_id.choices = choices([("", "Choose a person")] + volunteer_choices())
     return render_template("equipment/assets.html", form=form, rows=svc.assets_with_loans(),
                            overdue=svc.overdue_loans(), checkout=checkout, button=ButtonForm(),
-                           today=clock.today()), refused_status(form)
+                           today=clock.today(), sees=lambda person: can_view_person(current_user, person)), \
+        refused_status(form)
 
 
 @bp.post("/equipment/assets/<int:asset_id>/check-out")

@@ -2,6 +2,7 @@
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from volunteer_hub.blueprints.equipment import bp
 from volunteer_hub.blueprints.equipment import forms as f
@@ -15,6 +16,7 @@ from volunteer_hub.security import (
     STAFF,
     get_movement_or_404,
     role_required,
+    visible_holders,
 )
 from volunteer_hub.services import equipment as svc
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
@@ -24,10 +26,10 @@ from volunteer_hub.unit_of_work import refused_status, unit_of_work
 def _movement_filter_form():
     form = f.MovementFilterForm(request.args)
     form.item.choices = choices([("", "Any item")] + [(i.id, i.name) for i in svc.list_items(active_only=False, kind=None)])
-    holders = svc.list_stores() + [h for h, _ in equipment_queries.stock_by_holder() if not h.is_store]
+    holders = svc.list_stores() + [h for h, _ in equipment_queries.stock_by_holder(current_user) if not h.is_store]
     selected = request.args.get("holder", type=int)
     if selected and selected not in {h.id for h in holders}:
-        extra = db.session.get(Holder, selected)
+        extra = db.session.scalar(select(Holder).where(Holder.id == selected, visible_holders(current_user)))
         holders += [extra] if extra else []
     form.holder.choices = choices([("", "Any holder")] + [(h.id, h.display_name) for h in holders])
     if not form.validate():
@@ -48,7 +50,7 @@ def _movement_filter(form) -> equipment_queries.MovementFilter:
 @role_required(*STAFF)
 def movements():
     form = _movement_filter_form()
-    page = db.paginate(equipment_queries.movements_query(_movement_filter(form)), page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"],
+    page = db.paginate(equipment_queries.movements_query(_movement_filter(form), current_user), page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"],
                        error_out=False, count=True)
     return render_template("equipment/movements.html", form=form, page=page)
 
@@ -57,7 +59,7 @@ def movements():
 @role_required(*STAFF)
 @export_limit
 def movements_csv():
-    stmt = equipment_queries.movements_query(_movement_filter(_movement_filter_form())).execution_options(yield_per=500)
+    stmt = equipment_queries.movements_query(_movement_filter(_movement_filter_form()), current_user).execution_options(yield_per=500)
 
     def rows():
         yield equipment_queries.MOVEMENTS_CSV_HEADER
@@ -70,7 +72,7 @@ def movements_csv():
 @bp.route("/equipment/movements/<int:movement_id>", methods=["GET", "POST"])
 @role_required(*STAFF)
 def movement(movement_id):
-    movement = get_movement_or_404(movement_id)
+    movement = get_movement_or_404(movement_id, current_user)
     form = f.ReverseForm()
     if form.validate_on_submit():
         with unit_of_work(form) as work:

@@ -100,7 +100,7 @@ def hand_out():
 @bp.route("/equipment/holders/<int:holder_id>/hand-out", methods=["GET", "POST"])
 @role_required(*STAFF)
 def holder_hand_out(holder_id):
-    holder = get_holder_or_404(holder_id)
+    holder = get_holder_or_404(holder_id, current_user)
     return _hand_out(holder, svc.balances_for(holder), url_for("equipment.holder", holder_id=holder.id))
 
 
@@ -111,10 +111,10 @@ def stock():
     by = "item" if request.args.get("by") == "item" else "holder"
     page = None
     if by == "item":
-        data = equipment_queries.stock_by_item()
+        data = equipment_queries.stock_by_item(current_user)
     else:  # a page of holders at a time: there may be thousands of kit bags
-        page, data = equipment_queries.stock_by_holder_page(requested_page(),
-                                              current_app.config["VH_PAGE_SIZE"])
+        page, data = equipment_queries.stock_by_holder_page(requested_page(), current_app.config["VH_PAGE_SIZE"],
+                                                            current_user)
     return render_template("equipment/stock.html", by=by, data=data, page=page, low=svc.low_stock_summary(),
                            stores=svc.store_names(), store_form=f.StoreForm())
 
@@ -136,8 +136,8 @@ def store_create():
 @bp.get("/equipment/holders/<int:holder_id>")
 @role_required(*STAFF)
 def holder(holder_id):
-    holder = get_holder_or_404(holder_id)
-    recent = db.session.scalars(equipment_queries.movements_query(equipment_queries.MovementFilter(holder_id=holder.id)).limit(10))
+    holder = get_holder_or_404(holder_id, current_user)
+    recent = db.session.scalars(equipment_queries.movements_query(equipment_queries.MovementFilter(holder_id=holder.id), current_user).limit(10))
     return render_template("equipment/holder.html", holder=holder, balances=svc.balances_for(holder), recent=recent)
 
 
@@ -167,7 +167,7 @@ def receive():
     if form.validate_on_submit():
         with unit_of_work(form) as work:
             outcome = svc.receive_stock(
-                get_holder_or_404(form.store_id.data), get_item_or_404(form.item_id.data), form.quantity.data,
+                get_holder_or_404(form.store_id.data, current_user), get_item_or_404(form.item_id.data), form.quantity.data,
                 by=current_user, supplier=form.supplier.data, batch=form.batch.data, use_by=form.use_by.data,
                 reason=form.reason.data, idempotency_key=form.idempotency_key.data)
         if work.ok:
@@ -180,7 +180,7 @@ def receive():
 
 def _issue_form() -> f.IssueForm:
     form = f.IssueForm()
-    holders = [h for h, _ in equipment_queries.stock_by_holder()]
+    holders = [h for h, _ in equipment_queries.stock_by_holder(current_user)]
     stores = svc.list_stores()
     form.from_holder_id.choices = choices(
         [(s.id, s.name) for s in stores] + [(h.id, h.display_name) for h in holders if not h.is_store])
@@ -197,7 +197,7 @@ def _recipients(form: f.IssueForm) -> list:
     recipients = [svc.kit_bag_for(get_person_or_404(uid, current_user)) for uid in form.volunteer_ids.data or []]
     recipients += [svc.holder_for_organisation(get_organisation_or_404(oid)) for oid in form.organisation_ids.data or []]
     if form.to_store_id.data:
-        recipients.append(get_holder_or_404(form.to_store_id.data))
+        recipients.append(get_holder_or_404(form.to_store_id.data, current_user))
     return recipients
 
 
@@ -207,7 +207,7 @@ def issue():
     form = _issue_form()
     if form.validate_on_submit():
         with unit_of_work(form) as work:
-            outcome = svc.issue_stock(get_holder_or_404(form.from_holder_id.data), get_item_or_404(form.item_id.data),
+            outcome = svc.issue_stock(get_holder_or_404(form.from_holder_id.data, current_user), get_item_or_404(form.item_id.data),
                                       _recipients(form), form.quantity.data, by=current_user, reason=form.reason.data,
                                       idempotency_key=form.idempotency_key.data)
         if work.ok:
@@ -221,7 +221,7 @@ def issue():
 @bp.route("/equipment/holders/<int:holder_id>/write-off", methods=["GET", "POST"])
 @role_required(*STAFF)
 def write_off(holder_id):
-    holder = get_holder_or_404(holder_id)
+    holder = get_holder_or_404(holder_id, current_user)
     form = f.WriteOffForm()
     form.item_id.choices = choices((b.item.id, f"{b.item.name} ({b.quantity} held)") for b in svc.balances_for(holder))
     if form.validate_on_submit():
@@ -239,7 +239,7 @@ def write_off(holder_id):
 @bp.route("/equipment/holders/<int:holder_id>/stocktake", methods=["GET", "POST"])
 @role_required(*STAFF)
 def stocktake(holder_id):
-    holder = get_holder_or_404(holder_id)
+    holder = get_holder_or_404(holder_id, current_user)
     held = {b.item_id: b.quantity for b in svc.balances_for(holder, only_held=False)}
     items = [i for i in svc.list_items() if i.id in held or holder.is_store]
     form = f.stocktake_form(items, held)

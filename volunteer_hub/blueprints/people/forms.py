@@ -1,5 +1,5 @@
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, SelectMultipleField, StringField, TelField
+from wtforms import BooleanField, DateField, SelectMultipleField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -32,6 +32,13 @@ class MultiCheckboxField(SelectMultipleField):
 
 class RolesForm(Form):
     roles = MultiCheckboxField("Roles", choices=choices((r.value, r.label) for r in Role))
+
+
+class AgenciesForm(Form):
+    """Which organisations' people a coordinator sees (choices: the organisations in use)."""
+    all_agencies = BooleanField("All agencies", description="They see everyone's personal data, as an admin does.")
+    organisation_ids = MultiCheckboxField("Agencies", coerce=int, choices=[],
+                                          description="Or only the people of these organisations (and themselves).")
 
 
 class DirectoryFilterForm(Form):

@@ -3,6 +3,7 @@ from flask_login import current_user, login_required
 
 from volunteer_hub.blueprints.people import bp
 from volunteer_hub.blueprints.people.forms import (
+    AgenciesForm,
     DbsForm,
     DirectoryFilterForm,
     ImportForm,
@@ -17,6 +18,7 @@ from volunteer_hub.pagination import requested_page
 from volunteer_hub.queries import audit as audit_queries
 from volunteer_hub.security import (
     STAFF,
+    can_manage_agencies,
     can_manage_roles,
     get_organisation_or_404,
     get_person_or_404,
@@ -76,7 +78,7 @@ def _directory_form() -> DirectoryFilterForm:
 @role_required(*STAFF)
 def directory():
     form = _directory_form()
-    page = people_service.directory_page(_directory_filter(form), requested_page())
+    page = people_service.directory_page(_directory_filter(form), requested_page(), current_user)
     return render_template("people/directory.html", form=form, page=page)
 
 
@@ -88,16 +90,28 @@ def directory_export():
     return audited_csv("export.directory", people_service.directory_csv_rows(db.session.scalars(stmt)), "volunteers.csv")
 
 
-def _person_page(person, dbs_form=None):
+def _agencies_form(person, formdata=None) -> AgenciesForm | None:
+    """The admin's Agencies form, shown on a coordinator's page (None for a non-admin; a POST
+    for anyone else is refused by the service)."""
+    if not can_manage_agencies(current_user) or (formdata is None and not person.has_role(Role.COORDINATOR)):
+        return None
+    chosen = [org.id for org in person.agencies]
+    form = AgenciesForm(formdata, all_agencies=person.sees_all_agencies, organisation_ids=chosen)
+    orgs = people_service.organisation_names()
+    in_use = {org_id for org_id, _name in orgs}
+    form.organisation_ids.choices = choices(orgs + [(o.id, f"{o.name} (retired)") for o in person.agencies
+                                                    if o.id not in in_use])
+    return form
+
+
+def _person_page(person, dbs_form=None, agencies_form=None, status=200):
     """The person page, with the form that was posted (and its errors) if any."""
     return render_template(
-        "people/person.html",
-        person=person,
-        dbs_form=dbs_form or DbsForm(obj=person),
+        "people/person.html", person=person, dbs_form=dbs_form or DbsForm(obj=person),
         roles_form=RolesForm(roles=[r.value for r in person.roles]) if can_manage_roles(current_user) else None,
-        button=ButtonForm(),
+        agencies_form=agencies_form or _agencies_form(person), button=ButtonForm(),
         history=audit_queries.latest_about(person, current_user),
-    ), refused_status(dbs_form) if dbs_form else 200
+    ), status
 
 
 @bp.get("/people/<int:user_id>")
@@ -117,7 +131,21 @@ def person_dbs(user_id):
         if work.ok:
             flash("DBS dates saved.", "success")
             return redirect(url_for("people.person", user_id=person.id))
-    return _person_page(person, form)
+    return _person_page(person, dbs_form=form, status=400)
+
+
+@bp.post("/people/<int:user_id>/agencies")
+@role_required(Role.ADMIN)
+def person_agencies(user_id):
+    person = get_person_or_404(user_id, current_user)
+    form = _agencies_form(person, request.form)
+    if form.validate_on_submit():
+        with unit_of_work(form) as work:
+            people_service.set_agencies(person, form.organisation_ids.data, form.all_agencies.data)
+        if work.ok:
+            flash("Agencies saved.", "success")
+            return redirect(url_for("people.person", user_id=person.id))
+    return _person_page(person, agencies_form=form, status=400)
 
 
 @bp.post("/people/<int:user_id>/roles")

@@ -25,7 +25,6 @@ from volunteer_hub.models import (
     BookingStatus,
     SessionStatus,
     TrainingSession,
-    User,
     db,
     utcnow,
 )
@@ -33,6 +32,7 @@ from volunteer_hub.queries import training as training_queries
 from volunteer_hub.security import (
     STAFF,
     confirmed_required,
+    find_person_by_email,
     get_own_booking_or_404,
     get_session_or_404,
     role_required,
@@ -86,7 +86,7 @@ def session_book_person(session_id):
     form = BookPersonForm()
     person = None
     if form.validate_on_submit():
-        person = db.session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
+        person = find_person_by_email(form.email.data, current_user)  # nobody, if outside their agencies
     if person is None:
         flash("There is nobody with that email address on the site.", "danger")
         return redirect(url_for("training.session_detail", session_id=session_id))

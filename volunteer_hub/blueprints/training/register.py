@@ -186,7 +186,7 @@ def attendance_correct(attendance_id):
 @bp.get("/attendance")
 @role_required(*STAFF)
 def attendance_report():
-    per_session, per_course, no_shows = register_queries.attendance_rates()
+    per_session, per_course, no_shows = register_queries.attendance_rates(current_user)
     return render_template("training/attendance.html", per_session=per_session, per_course=per_course,
                            no_shows=no_shows)
 
