@@ -29,6 +29,7 @@ from volunteer_hub.models.people import (  # noqa: F401
     ORGANISATION_KIND_LABELS,
     Organisation,
     OrganisationKind,
+    RecoveryCode,
     Role,
     User,
     UserRole,
