@@ -24,7 +24,7 @@ def demo():
 @click.option("--scale", type=click.FloatRange(min=0.01), default=None,
               help="Also generate benchmark data: scale 1 is 1,000 people (and each area's share); N is N times that.")
 def demo_seed(scale: float | None):
-    from volunteer_hub.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo, seed_scale
+    from volunteer_hub.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo, seed_scale
     from volunteer_hub.demo._scale import Progress
 
     with immediate_transactions():
@@ -43,6 +43,7 @@ def demo_seed(scale: float | None):
     click.echo("Demo data is ready. Sign in (at /auth/sign-in) with:")
     for email, _name, roles, _org in DEMO_ACCOUNTS:
         click.echo(f"  {', '.join(r.value for r in roles):<22} {email:<26} password: {DEMO_PASSWORD}")
+    click.echo(f"The coordinator and admin also need a code: add the key {DEMO_TOTP_SECRET} to an authenticator app.")
 
 
 @click.group(help="The email outbox.")
