@@ -28,6 +28,17 @@ from sqlalchemy import text
 from volunteer_hub.models import utcnow
 
 DEMO_PASSWORD = "demo-password-2026"
+DEMO_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"  # the demo staff's second factor (volunteer_hub.demo)
+
+
+def demo_codes() -> list[str]:
+    """Codes for the demo staff's second step, to try in order: the site takes the step before, at
+    and after now, each once, so a run soon after another may need the second or third."""
+    import pyotp
+
+    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
+    step = totp.timecode(utcnow())
+    return [totp.generate_otp(s) for s in (step - 1, step, step + 1)]
 DEMO_USERS = {
     "volunteer": "volunteer@example.org",
     "trainer": "trainer@example.org",

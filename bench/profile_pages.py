@@ -28,7 +28,7 @@ os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
 os.environ.update({"FLASK_SESSION_COOKIE_SECURE": "false", "FLASK_REMEMBER_COOKIE_SECURE": "false",
                    "VH_MAIL_BACKEND": "console", "FLASK_VH_COUNT_QUERIES": "true"})
 
-from bench.pages import DEMO_PASSWORD, DEMO_USERS, PAGES, REFERENCE_PAGES  # noqa: E402
+from bench.pages import DEMO_PASSWORD, DEMO_USERS, PAGES, REFERENCE_PAGES, demo_codes  # noqa: E402
 from volunteer_hub import create_app  # noqa: E402
 from volunteer_hub.extensions import db  # noqa: E402
 
@@ -52,6 +52,12 @@ def main() -> None:
             token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
             response = client.post("/auth/sign-in", data={"email": DEMO_USERS[user], "password": DEMO_PASSWORD,
                                                            "csrf_token": token})
+            for code in demo_codes() if response.headers.get("Location", "").endswith("/auth/sign-in/code") else []:
+                page = client.get("/auth/sign-in/code").text
+                token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+                response = client.post("/auth/sign-in/code", data={"code": code, "csrf_token": token})
+                if response.status_code == 302:
+                    break
             if response.status_code != 302:
                 raise SystemExit(f"could not sign in as {user}")
             clients[user] = client

@@ -1,14 +1,25 @@
-"""Test data: `make_user`, `make_org`, and signing in without the form (fast)."""
+"""Test data: `make_user`, `make_org`, and signing in without the form (fast), or through it
+(`sign_in_with_code`, the two steps a coordinator takes).
+
+Coordinators and admins must use two-step sign-in, so `make_user` enrols them by default with
+TEST_TOTP_SECRET (`two_factor=False` makes one who has not set it up; `two_factor=True` enrols
+anyone). `totp_code(user)` is a code the site accepts now."""
 from __future__ import annotations
 
 import itertools
 
+import pyotp
 import pytest
+from sqlalchemy import select
 
+from volunteer_hub.clock import now
+from volunteer_hub.login import SIGNED_IN_AT
 from volunteer_hub.models import CoordinatorAgency, Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
 from volunteer_hub.services.passwords import hash_password
 
 PASSWORD = "correct horse battery"
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+STAFF_ROLES = {Role.COORDINATOR, Role.ADMIN}
 _counter = itertools.count(1)
 _hash_cache: dict[str, str] = {}
 
@@ -28,9 +39,11 @@ def make_org(name: str | None = None, kind: OrganisationKind = OrganisationKind.
 
 def make_user(*roles: Role, name: str | None = None, email: str | None = None, confirmed: bool = True,
               password: str | None = PASSWORD, organisation: Organisation | None = None, active: bool = True,
-              agencies: list[Organisation] | None = None) -> User:
+              agencies: list[Organisation] | None = None, two_factor: bool | None = None) -> User:
     """A person. A coordinator sees all agencies (today's reach), unless `agencies` limits them."""
     n = next(_counter)
+    roles = roles or (Role.VOLUNTEER,)
+    enrolled = bool(STAFF_ROLES.intersection(roles)) if two_factor is None else two_factor
     user = User(
         name=name or f"Person {n}",
         email=(email or f"person{n}@example.org").lower(),
@@ -39,8 +52,10 @@ def make_user(*roles: Role, name: str | None = None, email: str | None = None, c
         organisation=organisation,
         is_active=active,
         sees_all_agencies=agencies is None and Role.COORDINATOR in roles,
+        totp_secret=TEST_TOTP_SECRET if enrolled else None,
+        totp_enabled_at=utcnow() if enrolled else None,
     )
-    user.role_rows = [UserRole(role=r) for r in (roles or (Role.VOLUNTEER,))]
+    user.role_rows = [UserRole(role=r) for r in roles]
     db.session.add(user)
     db.session.flush()
     db.session.add_all(CoordinatorAgency(user_id=user.id, organisation_id=org.id) for org in agencies or ())
@@ -52,6 +67,31 @@ def sign_in_as(client, user: User) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+        session[SIGNED_IN_AT] = int(now().timestamp())
+
+
+def totp_code(user: User) -> str:
+    """A code the site accepts now for `user`: the earliest step of now ±1 not used yet (a step is
+    good once). If a test has used all three, the last one used is forgotten (tests only)."""
+    totp = pyotp.TOTP(user.totp_secret or TEST_TOTP_SECRET)
+    current = totp.timecode(now())
+    last = db.session.scalar(select(User.totp_last_step).where(User.id == user.id))
+    if last is not None and last > current:
+        db.session.execute(User.__table__.update().where(User.__table__.c.id == user.id).values(totp_last_step=None))
+        db.session.commit()
+        last = None
+    step = current - 1 if last is None else max(current - 1, last + 1)
+    return totp.generate_otp(step)
+
+
+def sign_in_with_code(client, user: User, password: str = PASSWORD, next_url: str | None = None, **kwargs):
+    """Sign in through the forms: the password, then (for someone with two-step sign-in) the code.
+    Returns the last response (a redirect to where the person lands)."""
+    response = client.post("/auth/sign-in", query_string={"next": next_url} if next_url else None,
+                           data={"email": user.email, "password": password}, **kwargs)
+    if response.headers.get("Location", "").endswith("/auth/sign-in/code"):
+        response = client.post("/auth/sign-in/code", data={"code": totp_code(user)}, **kwargs)
+    return response
 
 
 @pytest.fixture()

@@ -16,6 +16,8 @@ from flask import session as flask_session
 from flask_wtf.csrf import generate_csrf
 
 from tests.ports import free_port
+from volunteer_hub.clock import now
+from volunteer_hub.login import SIGNED_IN_AT
 from volunteer_hub.models import User, db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +70,7 @@ def credentials(app, user: User) -> tuple[str, str]:
     with app.test_request_context():
         flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
+        flask_session[SIGNED_IN_AT] = int(now().timestamp())
         g.pop("csrf_token", None)  # generate_csrf caches on g, which outlives this request context
         token = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(flask_session))

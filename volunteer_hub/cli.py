@@ -27,7 +27,7 @@ def demo():
 @click.option("--scale", type=click.FloatRange(min=0.01), default=None,
               help="Also generate benchmark data: scale 1 is 1,000 people (and each area's share); N is N times that.")
 def demo_seed(scale: float | None):
-    from volunteer_hub.demo import DEMO_ACCOUNTS, DEMO_AGENCIES, DEMO_PASSWORD, seed_demo, seed_scale
+    from volunteer_hub.demo import DEMO_ACCOUNTS, DEMO_AGENCIES, DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_demo, seed_scale
     from volunteer_hub.demo._scale import Progress
 
     with immediate_transactions():
@@ -48,6 +48,7 @@ def demo_seed(scale: float | None):
         reach = DEMO_AGENCIES.get(email, [])
         note = "" if email not in DEMO_AGENCIES else " (all agencies)" if reach is None else f" ({', '.join(reach)} only)"
         click.echo(f"  {', '.join(r.value for r in roles):<22} {email:<32} password: {DEMO_PASSWORD}{note}")
+    click.echo(f"The coordinators and admin also need a code: add the key {DEMO_TOTP_SECRET} to an authenticator app.")
 
 
 @click.group(help="The email outbox.")

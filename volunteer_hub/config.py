@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -49,6 +50,8 @@ class BaseConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Keep me signed in" (volunteers only: staff never get the long-lived cookie).
+    REMEMBER_COOKIE_DURATION = dt.timedelta(days=30)
     WTF_CSRF_TIME_LIMIT = None  # a form left open on a tablet all evening still posts
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads (CSV import) are small
     BOOTSTRAP_SERVE_LOCAL = True
@@ -85,6 +88,11 @@ class BaseConfig:
     VH_SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
     VH_PUBLIC_FORM_LIMIT = "10 per 5 minutes"
     VH_EXPORT_LIMIT = "20 per hour"  # CSV downloads of personal data, per person
+    # Two-step sign-in: wrong codes (at sign-in, set-up and turning it off) per account and per address.
+    VH_CODE_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    VH_CODE_LIMIT_PER_ADDRESS = "20 per 5 minutes"
+    # Coordinators' and admins' sessions end after a working day, whatever the browser keeps.
+    VH_STAFF_SESSION_HOURS = 10
     # Certificates: "expiring soon" window, reminder thresholds (days before expiry), the
     # coordinators' weekly summary window, and the public verification page's rate limit.
     VH_CERT_EXPIRING_DAYS = 60

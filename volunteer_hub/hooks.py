@@ -1,15 +1,23 @@
-"""Per-request hooks: security headers (a strict CSP; HSTS in production), in development sending the outbox, and
+"""Per-request hooks: staff without two-step sign-in sent to set it up first, security headers (a
+strict CSP; HSTS in production), in development sending the outbox, and
 (only with VH_COUNT_QUERIES) an X-Query-Count header for the benchmark and the query-count test."""
 from __future__ import annotations
 
 import logging
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_request_context, redirect, request, url_for
+from flask_login import current_user
 from sqlalchemy import Engine, event
 
 from volunteer_hub.models import db
+from volunteer_hub.security import must_set_up_second_factor
 
 log = logging.getLogger(__name__)
+
+# What a coordinator or admin without a second factor may still reach: setting it up, leaving,
+# the files the page needs, and the health checks (which never look at the session).
+BEFORE_SECOND_FACTOR = {"auth.two_factor_setup", "auth.sign_out", "static", "bootstrap.static",
+                        "main.healthz", "main.readyz"}
 
 CSP = "; ".join(
     [
@@ -40,6 +48,14 @@ def register(app) -> None:
     def start_counting_queries():
         if current_app.config["VH_COUNT_QUERIES"]:
             g.vh_query_count = 0
+
+    @app.before_request
+    def staff_set_up_two_step_sign_in_first():
+        if request.endpoint is None or request.endpoint in BEFORE_SECOND_FACTOR:
+            return None
+        if must_set_up_second_factor(current_user):
+            return redirect(url_for("auth.two_factor_setup"))
+        return None
 
     @app.after_request
     def report_query_count(response):

@@ -1,18 +1,35 @@
 """Flask-Login wiring. The cookie's id is "<user id>:<session version>": bumping the version
-(password change, deactivation) ends every other session, which a signed cookie alone cannot."""
+(password change, deactivation, signing out everywhere, a second-factor reset) ends every other
+session, which a signed cookie alone cannot.
+
+Also kept in the session:
+- when this sign-in happened: a coordinator's or admin's session ends after VH_STAFF_SESSION_HOURS,
+  checked here on every request (so neither an old cookie nor a browser that never closes keeps
+  it), and staff never get the long-lived "remember me" cookie;
+- between the password and the code of a two-step sign-in, who is part-way through (not signed in
+  yet), for a few minutes.
+"""
 from __future__ import annotations
 
+from flask import current_app, session
+from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from volunteer_hub.clock import now
 from volunteer_hub.models import User, db
+
+SIGNED_IN_AT = "vh_signed_in_at"
+PENDING = "vh_pending_sign_in"
+SETUP_SECRET = "vh_two_factor_secret"
+PENDING_SECONDS = 10 * 60  # time to find the phone and type the code
 
 # Every signed-in request runs this: one query with the roles joined in (not a second SELECT),
 # built once (the statement is the same each time; only the id changes).
 _USER_WITH_ROLES = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
 
 
-def load_user(value: str):
+def _user_for(value: str) -> User | None:
     try:
         user_id, version = (int(part) for part in value.split(":", 1))
     except (ValueError, AttributeError):
@@ -21,6 +38,78 @@ def load_user(value: str):
     if user is None or not user.is_active or user.session_version != version:
         return None
     return user
+
+
+def _seconds_since(key: str) -> float | None:
+    started = session.get(key)
+    return now().timestamp() - started if isinstance(started, int | float) else None
+
+
+def staff_session_over(user: User) -> bool:
+    """A coordinator's or admin's session is over after a working day (or if it never said when it began)."""
+    if not user.is_coordinator:
+        return False
+    age = _seconds_since(SIGNED_IN_AT)
+    return age is None or age > current_app.config["VH_STAFF_SESSION_HOURS"] * 3600
+
+
+def load_user(value: str):
+    user = _user_for(value)
+    if user is None or staff_session_over(user):
+        return None
+    return user
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Sign `user` in on this device; "remember me" only for people who are not staff."""
+    session.pop(PENDING, None)
+    login_user(user, remember=remember and not user.is_coordinator)
+    session[SIGNED_IN_AT] = int(now().timestamp())
+
+
+def end_session() -> None:
+    logout_user()
+    for key in (SIGNED_IN_AT, PENDING, SETUP_SECRET):
+        session.pop(key, None)
+
+
+def hold_pending(user: User, remember: bool, next_url: str | None) -> None:
+    """Password accepted, code still to come: remember who, for a few minutes."""
+    end_session()
+    session[PENDING] = {"id": user.get_id(), "remember": bool(remember), "next": next_url,
+                        "at": int(now().timestamp())}
+
+
+def pending() -> dict | None:
+    """The part-way sign-in in this session ({"user", "remember", "next"}), or None if there is none
+    or it is too old, or the person's sessions have been ended since."""
+    data = session.get(PENDING)
+    if not isinstance(data, dict):
+        return None
+    age = now().timestamp() - data.get("at", 0)
+    user = _user_for(data.get("id")) if 0 <= age <= PENDING_SECONDS else None
+    if user is None:
+        return None
+    return {"user": user, "remember": bool(data.get("remember")), "next": data.get("next")}
+
+
+def pending_account_key() -> str:
+    """The rate-limit key for codes typed at sign-in: the account part-way through."""
+    data = session.get(PENDING)
+    account = str(data.get("id", "")).split(":", 1)[0] if isinstance(data, dict) else ""
+    return f"sign-in-code:{account}"
+
+
+def setup_secret(make) -> str:
+    """The TOTP secret being set up in this session (made with `make()` the first time): kept
+    until the person confirms it, so reloading the page does not change the QR code."""
+    if not isinstance(session.get(SETUP_SECRET), str):
+        session[SETUP_SECRET] = make()
+    return session[SETUP_SECRET]
+
+
+def forget_setup_secret() -> None:
+    session.pop(SETUP_SECRET, None)
 
 
 def configure_login(login_manager) -> None:

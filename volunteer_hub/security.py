@@ -120,6 +120,12 @@ def _members_of(agency_ids) -> ColumnElement:
     return select(member.id).where(member.organisation_id.in_(agency_ids)).scalar_subquery()
 
 
+def must_set_up_second_factor(user) -> bool:
+    """Coordinators and admins use two-step sign-in: until they have set it up, the set-up page is
+    the only page they get (volunteer_hub.hooks sends them there)."""
+    return is_staff(user) and not user.has_two_factor
+
+
 def visible_people(viewer: User, person_id: ColumnElement = User.id) -> ColumnElement[bool]:
     """SQL: the person whose id is in `person_id` (User.id, Booking.user_id, ...) is one `viewer`
     may see the personal data of (see the module's docstring)."""

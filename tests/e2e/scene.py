@@ -51,11 +51,12 @@ class Scene:
             finally:
                 db.session.remove()
 
-    def person(self, name: str, *roles: Role) -> Person:
+    def person(self, name: str, *roles: Role, two_factor: bool | None = None) -> Person:
+        """A person who can sign in (staff with two-step sign-in on, unless `two_factor=False`)."""
         n = next(_counter)
         email = f"{name.lower().replace(' ', '.')}.{n}@example.org"
         with self.db():
-            user = make_user(*(roles or (Role.VOLUNTEER,)), name=name, email=email)
+            user = make_user(*(roles or (Role.VOLUNTEER,)), name=name, email=email, two_factor=two_factor)
             return Person(user.id, user.name, user.email)
 
     def session(self, course_title: str, *, starts_in: dt.timedelta = dt.timedelta(days=5), capacity: int = 10,

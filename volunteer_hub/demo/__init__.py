@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from volunteer_hub.demo.a_people import DEMO_ACCOUNTS, DEMO_AGENCIES, DEMO_PASSWORD  # noqa: F401
+from volunteer_hub.demo.a_people import DEMO_ACCOUNTS, DEMO_AGENCIES, DEMO_PASSWORD, DEMO_TOTP_SECRET  # noqa: F401
 
 
 def _area_modules():

@@ -11,6 +11,9 @@ from volunteer_hub.models import CoordinatorAgency, Organisation, OrganisationKi
 from volunteer_hub.services.passwords import hash_password
 
 DEMO_PASSWORD = "demo-password-2026"
+# The demo's coordinator and admin have two-step sign-in on with this published key: add it to an
+# authenticator app (or `python -c "import pyotp; print(pyotp.TOTP('<key>').now())"`). Demo only.
+DEMO_TOTP_SECRET = "DEMODEMODEMODEMODEMODEMODEMODEMO"
 DEMO_ACCOUNTS = [
     ("volunteer@example.org", "Vicky Volunteer", (Role.VOLUNTEER,), "Town Centre Ambassadors"),
     ("trainer@example.org", "Tom Trainer", (Role.TRAINER, Role.VOLUNTEER), "Borough Council"),
@@ -50,8 +53,10 @@ def _org(name: str | None) -> Organisation | None:
 def _user(email: str, name: str, roles, org_name: str | None, password_hash: str | None) -> User:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
+        staff = bool({Role.COORDINATOR, Role.ADMIN}.intersection(roles))
         user = User(email=email, name=name, organisation=_org(org_name), password_hash=password_hash,
-                    confirmed_at=utcnow(), privacy_notice_version="2026-11", privacy_accepted_at=utcnow())
+                    confirmed_at=utcnow(), privacy_notice_version="2026-11", privacy_accepted_at=utcnow(),
+                    totp_secret=DEMO_TOTP_SECRET if staff else None, totp_enabled_at=utcnow() if staff else None)
         user.role_rows = [UserRole(role=r) for r in roles]
         db.session.add(user)
         db.session.flush()

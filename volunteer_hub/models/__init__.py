@@ -30,6 +30,7 @@ from volunteer_hub.models.people import (  # noqa: F401
     CoordinatorAgency,
     Organisation,
     OrganisationKind,
+    RecoveryCode,
     Role,
     User,
     UserRole,

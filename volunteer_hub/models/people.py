@@ -137,6 +137,11 @@ class User(UserMixin, db.Model):
     # A coordinator who sees every agency's people; otherwise only those of their
     # coordinator_agencies (admins always see everyone). New coordinators start limited.
     sees_all_agencies: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Two-step sign-in (TOTP), on the row every request loads anyway: the base32 secret, when it
+    # was confirmed (None: not set up), and the last time-step accepted (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[dt.datetime | None]
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
@@ -172,8 +177,24 @@ class User(UserMixin, db.Model):
         return self.has_role(Role.ADMIN)
 
     @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
+
+    @property
     def display_name(self) -> str:
         return self.preferred_name or self.name
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class RecoveryCode(db.Model):
+    """One of a person's ten single-use recovery codes for two-step sign-in, stored as a SHA-256
+    of a random code (the code has 50 bits of entropy, so a slow hash adds nothing)."""
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

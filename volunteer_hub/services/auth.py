@@ -6,10 +6,11 @@ import secrets
 from flask import current_app
 from sqlalchemy import select
 
-from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
+from volunteer_hub import audit
+from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.models import Role, User, UserRole, db, utcnow
 from volunteer_hub.services.outbox import queue_email
-from volunteer_hub.services.passwords import hash_password, needs_rehash, verify_password
+from volunteer_hub.services.passwords import hash_password, verify_password
 from volunteer_hub.services.tokens import make_token, read_token
 from volunteer_hub.urls import external_url
 
@@ -97,20 +98,6 @@ def confirm_email(token: str) -> User:
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The person if email and password match an active account, else None."""
-    user = find_user_by_email(email)
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None:
-        return None
-    if not user.is_active:
-        raise NotAllowed("This account has been deactivated. Contact your coordinator.")
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        db.session.flush()
-    return user
-
-
 def request_password_reset(email: str) -> None:
     """Email a reset link if the account exists. Silent either way."""
     user = find_user_by_email(email)
@@ -155,6 +142,13 @@ def reset_password(token: str, password: str, *, setting: bool = False) -> User:
         user.confirmed_at = utcnow()
     db.session.flush()
     return user
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session of `user` (the caller signs this one in again)."""
+    user.session_version += 1
+    db.session.flush()
+    audit.record("auth.signed_out_everywhere", user, subject=user)
 
 
 def change_password(user: User, current: str, new: str) -> None:

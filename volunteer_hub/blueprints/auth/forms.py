@@ -22,7 +22,8 @@ class SignInForm(Form):
     email = EmailField("Email address", validators=EMAIL, render_kw={"autocomplete": "username"})
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField("Keep me signed in on this device")
+    remember = BooleanField("Keep me signed in on this device",
+                            description="For volunteers. Coordinators and admins are signed out after a working day.")
 
 
 class PasswordForgotForm(Form):
@@ -45,3 +46,29 @@ class EmailChangeForm(Form):
     email = EmailField("New email address", validators=EMAIL, render_kw={"autocomplete": "email"})
     password = PasswordField("Your password", validators=[DataRequired("Enter your password."), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
+
+
+# Codes are typed on a phone's number pad and filled in by password managers and the OS.
+CODE_INPUT = {"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off", "spellcheck": "false"}
+CODE_HELP = "The 6-digit code your authenticator app shows now. Lost your phone? Enter one of your recovery codes."
+
+
+def _code_field(label: str, message: str, description: str = CODE_HELP) -> StringField:
+    return StringField(label, validators=[DataRequired(message), Length(max=32)], description=description,
+                       render_kw=CODE_INPUT)
+
+
+class SignInCodeForm(Form):
+    code = _code_field("Code", "Enter the code from your authenticator app, or a recovery code.")
+
+
+class TwoFactorSetupForm(Form):
+    current_code = _code_field("Code from your old app, or a recovery code",
+                               "Enter a code from your old app, or one of your recovery codes.",
+                               "You have two-step sign-in already: prove it is you before moving it to a new app.")
+    code = _code_field("Code from your app", "Enter the 6-digit code your app shows.",
+                       "After scanning, your app shows 6 digits that change every 30 seconds.")
+
+
+class TwoFactorOffForm(Form):
+    code = _code_field("Code from your app, or a recovery code", "Enter a code from your app, or a recovery code.")

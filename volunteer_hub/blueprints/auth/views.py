@@ -1,8 +1,9 @@
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
+from volunteer_hub import login
 from volunteer_hub.blueprints.auth import bp
 from volunteer_hub.blueprints.auth.forms import (
     EmailChangeForm,
@@ -15,6 +16,7 @@ from volunteer_hub.blueprints.auth.forms import (
 from volunteer_hub.extensions import limiter
 from volunteer_hub.forms import ButtonForm
 from volunteer_hub.services import auth as auth_service
+from volunteer_hub.services import sign_in as sign_in_service
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
 from volunteer_hub.urls import safe_next
 
@@ -61,22 +63,42 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         with unit_of_work(form) as work:
-            user = auth_service.authenticate(form.email.data, form.password.data)
-        if work.ok and user is None:
-            form.form_errors.append("The email or password is not right.")
+            outcome = sign_in_service.sign_in_with_password(form.email.data, form.password.data)
+        if work.ok and outcome.refusal:
+            form.form_errors.append(outcome.refusal)
         elif work.ok:
-            login_user(user, remember=form.remember.data)
-            flash(f"Welcome, {user.display_name}.", "success")
-            return redirect(next_url or url_for("main.dashboard"))
+            return signed_in_or_code_next(outcome, form.remember.data, next_url)
     return render_template("auth/sign_in.html", form=form), refused_status(form)
+
+
+def signed_in_or_code_next(outcome, remember: bool, next_url: str | None, welcome: str = "Welcome, {name}."):
+    """After a password is accepted: sign in now, or ask for the code (not signed in until then)."""
+    if outcome.needs_code:
+        login.hold_pending(outcome.user, remember, next_url)
+        return redirect(url_for("auth.sign_in_code"))
+    login.start_session(outcome.user, remember)
+    flash(welcome.format(name=outcome.user.display_name), "success")
+    return redirect(next_url or url_for("main.dashboard"))
 
 
 @bp.post("/sign-out")
 def sign_out():
     if ButtonForm().validate_on_submit():
-        logout_user()
+        login.end_session()
         flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    if ButtonForm().validate_on_submit():
+        with unit_of_work() as work:
+            auth_service.sign_out_everywhere(current_user._get_current_object())
+        if work.ok:
+            login_user(current_user._get_current_object())  # this device stays signed in
+            flash("You are signed out on every other device.", "success")
+    return redirect(url_for("people.profile"))
 
 
 @bp.get("/confirm/<token>")
@@ -124,12 +146,11 @@ def _password_from_link(token: str, setting: bool):
     form = PasswordResetForm()
     if form.validate_on_submit():
         with unit_of_work(form) as work:
-            user = auth_service.reset_password(token, form.password.data, setting=setting)
+            outcome = sign_in_service.sign_in_after_reset(token, form.password.data, setting=setting)
         if work.ok:
-            logout_user()
-            login_user(user)
-            flash("Your password is set. You are signed in.", "success")
-            return redirect(url_for("main.dashboard"))
+            if outcome.needs_code:
+                flash("Your password is set. Enter the code from your app to finish signing in.", "success")
+            return signed_in_or_code_next(outcome, False, None, "Your password is set. You are signed in.")
     return render_template("auth/password_reset.html", form=form, setting=setting), refused_status(form)
 
 

@@ -25,6 +25,7 @@ from volunteer_hub.security import (
     role_required,
 )
 from volunteer_hub.services import people as people_service
+from volunteer_hub.services import two_factor
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
 
 
@@ -164,6 +165,18 @@ def person_roles(user_id):
             people_service.remove_role(person, role, by=current_user)
     if work.ok:
         flash("Roles saved.", "success")
+    return redirect(url_for("people.person", user_id=person.id))
+
+
+@bp.post("/people/<int:user_id>/two-step/reset")
+@role_required(Role.ADMIN)
+def person_two_factor_reset(user_id):
+    person = get_person_or_404(user_id, current_user)
+    if ButtonForm().validate_on_submit():
+        with unit_of_work() as work:
+            two_factor.reset_two_factor(person, by=current_user)
+        if work.ok:
+            flash(f"Two-step sign-in is reset for {person.name}, who is signed out everywhere.", "success")
     return redirect(url_for("people.person", user_id=person.id))
 
 
