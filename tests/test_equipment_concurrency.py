@@ -24,6 +24,8 @@ from sqlalchemy import func, select
 from tests.factories import make_user
 from tests.factories_equipment import assert_ledger_balances, make_item, make_store, stock
 from tests.ports import free_port
+from volunteer_hub.clock import now
+from volunteer_hub.login import SIGNED_IN_AT
 from volunteer_hub.models import MovementKind, Role, StockBalance, StockMovement, db
 
 REQUESTS = 200
@@ -81,7 +83,8 @@ def _session_cookie(app, user) -> str:
     """A signed session cookie for `user`, made with the server's SECRET_KEY (no password hashing)."""
     app.config["SECRET_KEY"] = SECRET_KEY
     serializer = app.session_interface.get_signing_serializer(app)
-    return serializer.dumps({"_user_id": user.get_id(), "_fresh": True})
+    # Staff sessions carry when they began (a working day's sign-in: volunteer_hub/login.py).
+    return serializer.dumps({"_user_id": user.get_id(), "_fresh": True, SIGNED_IN_AT: int(now().timestamp())})
 
 
 def _get(port, path, cookie):

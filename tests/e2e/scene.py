@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import Flask
+from sqlalchemy import select
 
 from tests.factories import PASSWORD, make_user
 from tests.factories_training import make_booking, make_course, make_session
-from volunteer_hub.models import ItemKind, PlaceKind, Role, User, db, immediate_transactions
+from volunteer_hub.models import ItemKind, Organisation, PlaceKind, Role, User, db, immediate_transactions
 
 _counter = itertools.count(1)
 
@@ -51,12 +52,15 @@ class Scene:
             finally:
                 db.session.remove()
 
-    def person(self, name: str, *roles: Role, two_factor: bool | None = None) -> Person:
-        """A person who can sign in (staff with two-step sign-in on, unless `two_factor=False`)."""
+    def person(self, name: str, *roles: Role, two_factor: bool | None = None, organisation: str | None = None) -> Person:
+        """A person who can sign in (staff with two-step sign-in on, unless `two_factor=False`), of
+        the demo organisation named `organisation` if given."""
         n = next(_counter)
         email = f"{name.lower().replace(' ', '.')}.{n}@example.org"
         with self.db():
-            user = make_user(*(roles or (Role.VOLUNTEER,)), name=name, email=email, two_factor=two_factor)
+            org = db.session.scalar(select(Organisation).where(Organisation.name == organisation)) if organisation else None
+            user = make_user(*(roles or (Role.VOLUNTEER,)), name=name, email=email, two_factor=two_factor,
+                             organisation=org)
             return Person(user.id, user.name, user.email)
 
     def session(self, course_title: str, *, starts_in: dt.timedelta = dt.timedelta(days=5), capacity: int = 10,

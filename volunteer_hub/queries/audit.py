@@ -54,6 +54,9 @@ FIELD_LABELS = {
     "filters": "Filters",
     "searched": "Searched by name or email",
     "agency_ids": "Agencies",
+    "organisation_ids": "Agencies (organisation numbers)",
+    "again": "Set up again",
+    "method": "With",
     "sees_all_agencies": "All agencies",
     "reason": "Reason",
 }
@@ -147,8 +150,12 @@ def _value(value) -> str:
         return "yes"
     if value is False:
         return "no"
-    if isinstance(value, list | dict):
-        return json.dumps(value, sort_keys=True)
+    if value == {} or value == []:
+        return "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {v}" for k, v in sorted(value.items()))
+    if isinstance(value, list):
+        return json.dumps(value)
     return str(value)
 
 
@@ -157,6 +164,7 @@ def describe_changes(changes: dict) -> list[str]:
     for key, value in changes.items():
         label = FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
         if isinstance(value, list) and len(value) == 2 and key not in ("movements", "items", "agency_ids"):
+            # [before, after]
             lines.append(f"{label}: {_value(value[0])} → {_value(value[1])}")
         else:
             lines.append(f"{label}: {_value(value)}")
