@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import event, select
 
-from tests.factories import make_org, make_user, sign_in_as
+from tests.factories import TEST_TOTP_SECRET, make_org, make_user, sign_in_as
 from tests.factories_certificates import issue, make_course, require
 from tests.factories_equipment import make_item, stock
 from tests.factories_training import make_booking, make_session
 from volunteer_hub import security
-from volunteer_hub.models import AuditEntry, Booking, CoordinatorAgency, Role, User, db
+from volunteer_hub.models import AuditEntry, Booking, CoordinatorAgency, Role, User, db, utcnow
 from volunteer_hub.services import equipment as equipment_service
 
 
@@ -53,6 +53,9 @@ def test_a_new_coordinator_sees_only_themselves_until_an_admin_says(app, two):
     amy = db.session.get(User, two["amy"].id)
     assert amy.has_role(Role.COORDINATOR) and not amy.sees_all_agencies
     assert not security.can_view_person(amy, two["coordinator"])
+    assert _client(app, amy).get("/people").headers["Location"] == "/auth/two-step/set-up"  # first of all
+    amy.totp_secret, amy.totp_enabled_at = TEST_TOTP_SECRET, utcnow()
+    db.session.commit()
     body = _client(app, amy).get("/people").get_data(as_text=True)
     assert "Amy Inagency" in body and "Cath Limited" not in body
 
