@@ -28,6 +28,8 @@ from volunteer_hub.models.outbox import OutboxMessage, OutboxStatus  # noqa: F40
 from volunteer_hub.models.people import (  # noqa: F401
     ORGANISATION_KIND_LABELS,
     CoordinatorAgency,
+    ErasureRequest,
+    NoticeAcceptance,
     Organisation,
     OrganisationKind,
     RecoveryCode,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from volunteer_hub.models.base import db, utcnow
@@ -19,12 +19,19 @@ class OutboxStatus(enum.Enum):
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_recipient_id", "recipient_id"),
+        Index("ix_outbox_messages_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The same key is never queued twice (e.g. "reminder:booking:12:48h").
     key: Mapped[str] = mapped_column(String(200), unique=True)
     recipient: Mapped[str] = mapped_column(String(254))
+    # Whose email it is (None: an address with no account): subject access lists them, erasure
+    # drops the pending ones and blanks the rest, retention strips old bodies but keeps this.
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)

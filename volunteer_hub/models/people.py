@@ -142,6 +142,12 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[dt.datetime | None]
     totp_last_step: Mapped[int | None]
+    # Personal data (services/privacy): the last sign-in, which with bookings, attendance and
+    # hand-outs decides when retention erases a quiet account; when its warning went out; when
+    # the person was erased (their row stays, as "Removed person #id", so the figures hold).
+    last_seen_at: Mapped[dt.datetime | None]
+    retention_warned_at: Mapped[dt.datetime | None]
+    erased_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
@@ -184,6 +190,10 @@ class User(UserMixin, db.Model):
     def display_name(self) -> str:
         return self.preferred_name or self.name
 
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
@@ -198,3 +208,31 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class NoticeAcceptance(db.Model):
+    """A person read and accepted a version of the privacy notice (kept, and audited)."""
+    __tablename__ = "notice_acceptances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(20))
+    accepted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ErasureRequest(db.Model):
+    """A person asked to be erased: the admins answer within a month (UK GDPR art. 12(3))."""
+    __tablename__ = "erasure_requests"
+    __table_args__ = (
+        # One open request per person: asking twice does not start a second clock.
+        Index("uq_erasure_requests_open", "user_id", unique=True,
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    due_on: Mapped[dt.date]
+    closed_at: Mapped[dt.datetime | None]
+    # "erased" or "declined" (with the admin's reason kept in the audit trail).
+    outcome: Mapped[str | None] = mapped_column(String(20))

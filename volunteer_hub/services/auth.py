@@ -50,7 +50,7 @@ def sign_up(name: str, email: str, password: str) -> User | None:
     if existing is not None:
         queue_email(
             key=f"signup-existing:{existing.id}:{secrets.token_hex(8)}",
-            recipient=existing.email,
+            recipient=existing.email, recipient_id=existing.id,
             subject="Someone tried to sign up with your email",
             template="account_exists",
             user=existing,
@@ -78,7 +78,7 @@ def send_confirmation(user: User) -> None:
     token = make_token("confirm", {"uid": user.id, "email": user.email})
     queue_email(
         key=f"confirm:{user.id}:{secrets.token_hex(8)}",
-        recipient=user.email,
+        recipient=user.email, recipient_id=user.id,
         subject="Confirm your email address",
         template="confirm_email",
         user=user,
@@ -105,7 +105,7 @@ def request_password_reset(email: str) -> None:
         return
     queue_email(
         key=f"reset:{user.id}:{secrets.token_hex(8)}",
-        recipient=user.email,
+        recipient=user.email, recipient_id=user.id,
         subject="Reset your password",
         template="reset_password",
         user=user,
@@ -172,7 +172,7 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     token = make_token("change-email", {"uid": user.id, "email": new_email})
     queue_email(
         key=f"change-email:{user.id}:{secrets.token_hex(8)}",
-        recipient=new_email,
+        recipient=new_email, recipient_id=user.id,
         subject="Confirm your new email address",
         template="change_email",
         user=user,

@@ -27,6 +27,8 @@ def queue_email(
     subject: str,
     template: str,
     attachments: list[dict] | None = None,
+    *,
+    recipient_id: int | None = None,
     **context,
 ) -> bool:
     """Write an email to the outbox. Returns False if a message with this key already exists.
@@ -37,6 +39,7 @@ def queue_email(
     values = dict(
         key=key,
         recipient=recipient,
+        recipient_id=recipient_id,
         subject=subject,
         body_text=render_template(f"email/{template}.txt", subject=subject, **context),
         body_html=render_template(f"email/{template}.html", subject=subject, **context),

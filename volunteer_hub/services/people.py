@@ -436,7 +436,7 @@ def invite_person(user: User, invited_by: User | None = None) -> None:
     """Email a link to set a password (imported people, walk-ins)."""
     queue_email(
         key=f"invite:{user.id}:{secrets.token_hex(8)}",
-        recipient=user.email,
+        recipient=user.email, recipient_id=user.id,
         subject=f"You have been added to {current_app.config['VH_PARTNERSHIP_NAME']}",
         template="invite",
         user=user,

@@ -49,7 +49,7 @@ def send_expiry_reminders(today: dt.date | None = None) -> int:
         threshold = min(t for t in thresholds if t >= days_left)
         queued += queue_email(
             key=f"reminder:certificate:{certificate.id}:{threshold}d",
-            recipient=certificate.user.email,
+            recipient=certificate.user.email, recipient_id=certificate.user_id,
             subject=f"Your {certificate.display_title} certificate expires on {certificate.expires_on:%-d %B %Y}",
             template="certificate_expiry",
             certificate=certificate,
@@ -77,7 +77,7 @@ def send_weekly_summary(today: dt.date | None = None) -> int:
     for coordinator in coordinators:
         queued += queue_email(
             key=f"summary:certificates:{year}-W{week:02d}:{coordinator.id}",
-            recipient=coordinator.email,
+            recipient=coordinator.email, recipient_id=coordinator.id,
             subject=f"Certificates expiring in the next {days} days: {len(expiring)}",
             template="certificate_summary",
             person=coordinator,

@@ -51,7 +51,7 @@ def check_low_stock(lines: list[Line], balances: dict[tuple[int, int], StockBala
                 db.session.flush()
                 for person in _coordinators():
                     queue_email(
-                        key=f"low-stock:{alert.id}:{person.id}", recipient=person.email,
+                        key=f"low-stock:{alert.id}:{person.id}", recipient=person.email, recipient_id=person.id,
                         subject=f"Low stock: {item.name} at {holder.display_name}", template="low_stock",
                         person=person, item=item, holder=holder, quantity=quantity,
                         stock_url=external_url("equipment.low_stock"),

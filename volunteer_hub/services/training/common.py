@@ -58,7 +58,7 @@ def email_booking(booking: Booking, kind: str, prefix: str, template: str, attac
     session = booking.session
     queue_email(
         key=f"booking:{booking.id}:{kind}",
-        recipient=booking.user.email,
+        recipient=booking.user.email, recipient_id=booking.user_id,
         subject=f"{prefix}{session.course.title}, {format_local(session.starts_at)}",
         template=template,
         attachments=attachments,

@@ -45,7 +45,7 @@ def send_due_reminders(now: dt.datetime | None = None) -> int:
         h = min(due)  # only the nearest one: a reminder whose window has passed is never sent late
         if queue_email(
             key=f"reminder:booking:{booking.id}:{h}h",
-            recipient=booking.user.email,
+            recipient=booking.user.email, recipient_id=booking.user_id,
             subject=f"Reminder: {booking.session.course.title}, {format_local(booking.session.starts_at)}",
             template="training_reminder",
             booking=booking, user=booking.user, training_session=booking.session, hours=h,
