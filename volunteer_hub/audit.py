@@ -46,6 +46,14 @@ ACTIONS: dict[str, str] = {
     "auth.two_factor_enabled": "Two-step sign-in set up",
     "auth.two_factor_reset": "Two-step sign-in reset",
     "auth.signed_out_everywhere": "Signed out everywhere",
+    "privacy.notice_accepted": "Privacy notice accepted",
+    "privacy.exported": "Personal data downloaded (subject access)",
+    "privacy.erasure_requested": "Erasure requested",
+    "privacy.erasure_declined": "Erasure request declined",
+    "privacy.erased": "Person erased",
+    "privacy.retention_warned": "Warned before retention erasure",
+    "privacy.kept": "Kept the account (retention)",
+    "privacy.audit_purged": "Old audit entries deleted (retention)",
 }
 
 

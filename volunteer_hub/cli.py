@@ -14,6 +14,7 @@ def register(app) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
     app.cli.add_command(jobs)
+    app.cli.add_command(privacy)
     # Also a `flask.commands` entry point, so it runs even when the settings stop the app starting.
     app.cli.add_command(check_deploy_command)
 
@@ -93,3 +94,8 @@ def jobs_run():
             click.echo(f"{name}: {summary}")
     if failures:
         raise SystemExit(1)
+
+
+@click.group(help="Personal data: subject access and erasure (UK GDPR).")
+def privacy():
+    pass

@@ -72,6 +72,12 @@ class BaseConfig:
     VH_HSTS_INCLUDE_SUBDOMAINS = True
     VH_PARTNERSHIP_NAME = "Town Centre Community Safety Partnership"
     VH_PRIVACY_NOTICE_VERSION = "2026-11"
+    VH_PRIVACY_NOTICE_DATE = "2026-11-01"  # when this version of the notice took effect
+    VH_RETENTION_YEARS = 3  # a person with no activity this long is warned, then erased
+    VH_RETENTION_WARNING_DAYS = 30  # the warning goes out this long before the erasure
+    VH_ERASURE_REQUEST_DAYS = 30  # admins answer an erasure request within this many days
+    VH_OUTBOX_BODY_DAYS = 90  # sent emails keep their bodies this long (subject and status stay)
+    VH_AUDIT_YEARS = 6  # audit entries older than this are deleted by `flask jobs run`
     VH_CONFIRM_EMAIL_MAX_AGE = 3 * 24 * 3600
     VH_PASSWORD_RESET_MAX_AGE = 2 * 3600
     VH_SET_PASSWORD_MAX_AGE = 14 * 24 * 3600
