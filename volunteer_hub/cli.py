@@ -99,3 +99,40 @@ def jobs_run():
 @click.group(help="Personal data: subject access and erasure (UK GDPR).")
 def privacy():
     pass
+
+
+@privacy.command("erase", help="Erase a person (UK GDPR): their details go, the figures stay.")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why (kept in the audit trail; no personal data).")
+@click.option("--store", "store_name", default=None, help="The store that gets back what is in their kit bag.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def privacy_erase(email: str, reason: str, store_name: str | None, yes: bool):
+    from sqlalchemy import select
+
+    from volunteer_hub.errors import DomainError
+    from volunteer_hub.models import Holder, HolderKind
+    from volunteer_hub.services.auth import find_user_by_email
+    from volunteer_hub.services.privacy import erasure
+    from volunteer_hub.unit_of_work import unit_of_work
+
+    person = find_user_by_email(email)
+    if person is None:
+        raise click.ClickException(f"No one has the email address {email}.")
+    store = None
+    if store_name:
+        store = db.session.scalar(select(Holder).where(Holder.kind == HolderKind.STORE, Holder.name == store_name))
+        if store is None:
+            raise click.ClickException(f"There is no store called {store_name!r}.")
+    plan = erasure.erasure_plan(person)
+    click.echo(f"Person #{person.id}: {len(plan.future_bookings)} future bookings will be cancelled, "
+               f"{sum(b.quantity for b in plan.held)} items in their kit bag and {len(plan.loans)} loans go back "
+               f"to a store, {plan.pending_emails} pending emails are dropped.")
+    if not yes:
+        click.confirm(f"Erase {person.name} <{person.email}>?", abort=True)
+    try:
+        with unit_of_work(actor=None):
+            counts = erasure.erase_person(person, reason, by=None, store=store)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Erased: now {erasure.removed_name(person.id)}. " + ", ".join(f"{k.replace('_', ' ')}: {v}"
+                                                                               for k, v in counts.items()))

@@ -89,3 +89,13 @@ def certificate_summary_job() -> str:
     from volunteer_hub.services.certificates import send_weekly_summary
 
     return f"{_queued(send_weekly_summary)} summaries queued"
+
+
+@job("retention")
+def retention_job() -> str:
+    """Warn quiet accounts, erase those warned and still quiet, strip old email bodies, delete
+    audit entries past their years (services/privacy/retention.py)."""
+    from volunteer_hub.services.privacy.retention import run_retention
+    from volunteer_hub.unit_of_work import unit_of_work
+
+    return str(run_retention(unit_of_work))

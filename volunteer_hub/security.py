@@ -195,7 +195,7 @@ def get_agency_or_404(org_id: int, viewer: User) -> Organisation:
 
 def find_person_by_email(email: str, viewer: User) -> User | None:
     """The person with this email, if `viewer` may see them: one outside reach is not found."""
-    person = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    person = db.session.scalar(select(User).where(User.email == email.strip().lower(), User.erased_at.is_(None)))
     return person if person is not None and can_view_person(viewer, person) else None
 
 

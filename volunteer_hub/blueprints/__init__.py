@@ -5,6 +5,7 @@ from volunteer_hub.blueprints.certificates import bp as certificates_bp
 from volunteer_hub.blueprints.equipment import bp as equipment_bp
 from volunteer_hub.blueprints.main import bp as main_bp
 from volunteer_hub.blueprints.people import bp as people_bp
+from volunteer_hub.blueprints.privacy import bp as privacy_bp
 from volunteer_hub.blueprints.training import bp as training_bp
 
 BLUEPRINTS = [
@@ -15,4 +16,5 @@ BLUEPRINTS = [
     (certificates_bp, None),
     (equipment_bp, None),
     (audit_bp, None),
+    (privacy_bp, None),
 ]

@@ -200,4 +200,4 @@ def find_person_id(text: str) -> int | None:
     text = (text or "").strip()
     if text.isdigit():
         return db.session.scalar(select(User.id).where(User.id == int(text))) if int(text) < 2**31 else None
-    return db.session.scalar(select(User.id).where(User.email == text.lower()))
+    return db.session.scalar(select(User.id).where(User.email == text.lower(), User.erased_at.is_(None)))

@@ -9,6 +9,7 @@ are: the same choice of rows as the areas' own pages (see each function).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select, true
@@ -109,3 +110,19 @@ def kit_bag_summary(user: User) -> KitBagSummary:
     rows = db.session.execute(_KIT_BAG, {"user_id": user.id}).all()
     lines = [KitBagLine(r.quantity, item_noun(r.name, r.plural, r.quantity)) for r in rows if r.quantity is not None]
     return KitBagSummary(lines, rows[0][0] if rows else 0)
+
+
+@dataclass(frozen=True)
+class ErasureRequests:
+    open: int
+    next_due: dt.date | None
+
+
+def erasure_requests_summary() -> ErasureRequests:
+    """For an admin's home page: open erasure requests and the nearest deadline, in one query."""
+    from volunteer_hub.models import ErasureRequest
+
+    count, due = db.session.execute(
+        select(func.count(ErasureRequest.id), func.min(ErasureRequest.due_on)).where(ErasureRequest.closed_at.is_(None))
+    ).one()
+    return ErasureRequests(count, due)

@@ -22,7 +22,8 @@ def normalise_email(email: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    # An erased person cannot be found by an address, not even the placeholder they now carry.
+    return db.session.scalar(select(User).where(User.email == normalise_email(email), User.erased_at.is_(None)))
 
 
 def check_password_rules(password: str, field: str = "password") -> None:

@@ -14,6 +14,7 @@ from volunteer_hub.models import User, db
 from volunteer_hub.services import two_factor
 from volunteer_hub.services.auth import find_user_by_email, reset_password
 from volunteer_hub.services.passwords import hash_password, needs_rehash, verify_password
+from volunteer_hub.services.privacy import retention
 
 WRONG_PASSWORD = "The email or password is not right."
 DEACTIVATED = "This account has been deactivated. Contact your coordinator."
@@ -36,6 +37,7 @@ def _failed(user: User | None, reason: str) -> SignIn:
 
 
 def _signed_in(user: User, method: str) -> SignIn:
+    retention.seen(user)  # activity: the retention clock starts again
     if user.is_coordinator:
         audit.record("auth.signed_in", user, subject=user, actor_id=user.id, facts={"method": method})
     return SignIn(user)

@@ -100,8 +100,12 @@ def verify_code(code):
     certificate = certificate_queries.find_certificate_for_verification(code)
     if certificate is None or certificate.verification_code != code:
         return render_template("certificates/verify.html", form=VerifyForm(), searched=True), 404
-    status = certificate_queries.status_of(certificate)
-    response = Response(render_template("certificates/verified.html", certificate=certificate, status=status))
+    if certificate.user.is_erased:
+        # Erased with its holder: say no more than that (not why, not whose).
+        response = Response(render_template("certificates/unavailable.html"), status=410)
+    else:
+        status = certificate_queries.status_of(certificate)
+        response = Response(render_template("certificates/verified.html", certificate=certificate, status=status))
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response

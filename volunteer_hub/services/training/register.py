@@ -72,7 +72,7 @@ def add_walk_in(session: TrainingSession, by: User, user: User | None = None, na
         email = normalise_email((email or "").strip())
         if not email or "@" not in email:
             raise ValidationFailed("Enter their email address.", "email")
-        user = db.session.scalar(select(User).where(User.email == email))
+        user = db.session.scalar(select(User).where(User.email == email, User.erased_at.is_(None)))
         if user is None:
             name = (name or "").strip()
             if not name:

@@ -1,0 +1,26 @@
+"""Access rules for erasure and retention."""
+import datetime as dt
+
+
+def _request(ctx):
+    from volunteer_hub.models import ErasureRequest, db
+
+    if "erasure_request" not in ctx:
+        ctx["erasure_request"] = ErasureRequest(user_id=ctx["person"].id, due_on=dt.date.today())
+        db.session.add(ctx["erasure_request"])
+        db.session.commit()
+    return ctx["erasure_request"].id
+
+
+ACCESS = {
+    "privacy.erase": "admin",
+    "privacy.requests": "admin",
+    "privacy.decline": "admin",
+    "privacy.request_erasure": "user",
+    "privacy.keep": "public",  # the signed link in the warning email is the key
+    "privacy.due": "staff",
+}
+
+PARAMS = {
+    "request_id": _request,
+}

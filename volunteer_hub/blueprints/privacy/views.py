@@ -1,0 +1,106 @@
+"""Erasure and retention: an admin erases a person (after seeing what it will do), answers
+requests; a person asks to be erased; a warned person keeps their account; coordinators see who
+retention will erase next. The rules are in services/privacy; these views only carry them."""
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from volunteer_hub import clock
+from volunteer_hub.blueprints.privacy import bp
+from volunteer_hub.blueprints.privacy.forms import DeclineForm, EraseForm
+from volunteer_hub.forms import ButtonForm, choices
+from volunteer_hub.models import ErasureRequest, Holder, Role, db
+from volunteer_hub.queries import home as home_queries
+from volunteer_hub.security import STAFF, get_person_or_404, role_required
+from volunteer_hub.services.equipment import store_names
+from volunteer_hub.services.privacy import erasure, retention
+from volunteer_hub.unit_of_work import refused_status, unit_of_work
+
+
+@bp.route("/people/<int:user_id>/erase", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def erase(user_id):
+    person = get_person_or_404(user_id, current_user)
+    if person.is_erased:
+        abort(404)
+    plan = erasure.erasure_plan(person)
+    form = EraseForm()
+    form.store_id.choices = choices([("", "Choose a store")] + store_names())
+    if form.validate_on_submit():
+        store = db.session.get(Holder, form.store_id.data) if form.store_id.data else None
+        with unit_of_work(form) as work:
+            erasure.erase_person(person, form.reason.data, by=current_user, store=store,
+                                 confirmation=form.confirmation.data)
+        if work.ok:
+            flash(f"Erased. They now appear as {erasure.removed_name(user_id)}.", "success")
+            return redirect(url_for("people.person", user_id=user_id))
+    return render_template("privacy/erase.html", person=person, plan=plan, form=form), refused_status(form)
+
+
+@bp.post("/privacy/erasure-request")
+@login_required
+def request_erasure():
+    form = ButtonForm()
+    if form.validate_on_submit():
+        with unit_of_work() as work:
+            request = erasure.request_erasure(current_user, current_app.config["VH_ERASURE_REQUEST_DAYS"])
+        if work.ok:
+            flash(f"Your request is with the admins. They will answer by {request.due_on:%-d %B %Y}.", "success")
+    return redirect(url_for("people.profile"))
+
+
+@bp.get("/privacy/requests")
+@role_required(Role.ADMIN)
+def requests():
+    return render_template("privacy/requests.html", requests=erasure.open_requests(), today=clock.today())
+
+
+@bp.route("/privacy/requests/<int:request_id>/decline", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def decline(request_id):
+    request = db.get_or_404(ErasureRequest, request_id)
+    if request.closed_at is not None:
+        abort(404)
+    person = get_person_or_404(request.user_id, current_user)
+    form = DeclineForm()
+    if form.validate_on_submit():
+        with unit_of_work(form) as work:
+            erasure.decline_erasure(request, form.reason.data)
+        if work.ok:
+            flash(f"Declined. {person.name} has been told why.", "success")
+            return redirect(url_for("privacy.requests"))
+    return render_template("privacy/decline.html", request=request, person=person, form=form), refused_status(form)
+
+
+@bp.route("/privacy/keep/<token>", methods=["GET", "POST"])
+def keep(token):
+    person = retention.person_for_keep_token(token)
+    if person is None:
+        return render_template("privacy/keep.html", person=None), 404
+    form = ButtonForm()
+    if form.validate_on_submit():
+        with unit_of_work(actor=person) as work:
+            retention.keep_account(person)
+        if work.ok:
+            return render_template("privacy/keep.html", person=person, kept=True)
+    return render_template("privacy/keep.html", person=person, form=form, kept=False)
+
+
+@bp.get("/privacy/retention")
+@role_required(*STAFF)
+def due():
+    return render_template("privacy/due.html", rows=retention.due_soon(current_user),
+                           years=current_app.config["VH_RETENTION_YEARS"])
+
+
+@bp.app_context_processor
+def _erasure_requests():
+    def privacy_erasure_requests():
+        """For the admin's home panel: open requests and the nearest deadline."""
+        return home_queries.erasure_requests_summary()
+
+    def privacy_open_erasure_request():
+        """For Your details: the person's own open request, if any."""
+        return erasure.open_erasure_request(current_user)
+
+    return {"privacy_erasure_requests": privacy_erasure_requests,
+            "privacy_open_erasure_request": privacy_open_erasure_request}
