@@ -269,3 +269,13 @@ def test_the_command_erases_and_says_what_it_did(history, runner):
     again = runner.invoke(args=["privacy", "erase", EMAIL, "--reason", "Again", "--yes"])
     assert again.exit_code != 0 and "No one has the email address" in again.output
     assert runner.invoke(args=["privacy", "erase", "someone@example.org", "--reason", "x", "--yes"]).exit_code == 1
+
+
+def test_an_erased_record_cannot_be_given_data_again(history):
+    erase(history)
+    person = db.session.get(User, history["person"].id)
+    for change in (lambda: people_service.set_dbs(person, dt.date(2026, 1, 1), None),
+                   lambda: people_service.grant_role(person, Role.COORDINATOR),
+                   lambda: people_service.reactivate_person(person)):
+        with pytest.raises(DomainError, match="has been erased"), unit_of_work(actor=history["admin"]):
+            change()

@@ -34,9 +34,16 @@ PROFILE_FIELDS = (
 )
 
 
+def _not_erased(user: User) -> None:
+    """An erased person's record holds nothing to change: it only keeps the figures' place."""
+    if user.erased_at is not None:
+        raise Conflict("This person has been erased: their record cannot be changed.")
+
+
 # --- profile -----------------------------------------------------------------------------
 def update_profile(user: User, **values) -> None:
     """Change a person's own details. Unknown keys are a programming error."""
+    _not_erased(user)
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not profile fields: {sorted(unknown)}")
@@ -60,6 +67,7 @@ _DBS_FIELDS = ("dbs_checked_on", "dbs_renew_by")
 
 
 def set_dbs(user: User, checked_on: dt.date | None, renew_by: dt.date | None) -> None:
+    _not_erased(user)
     if checked_on and renew_by and renew_by <= checked_on:
         raise ValidationFailed("The renewal date must be after the date of the check.", "dbs_renew_by")
     before = audit.snapshot(user, _DBS_FIELDS)
@@ -72,6 +80,7 @@ def set_dbs(user: User, checked_on: dt.date | None, renew_by: dt.date | None) ->
 
 # --- roles and status --------------------------------------------------------------------
 def grant_role(user: User, role: Role) -> bool:
+    _not_erased(user)
     if role in user.roles:
         return False
     user.role_rows.append(UserRole(role=role))
@@ -100,6 +109,7 @@ def remove_role(user: User, role: Role, by: User) -> bool:
 def set_agencies(person: User, organisation_ids, all_agencies: bool) -> None:
     """Limit a coordinator to the people of some organisations, or let them see all agencies.
     The organisation ids are stored as given; with `all_agencies` they do not limit anyone."""
+    _not_erased(person)
     if not person.has_role(Role.COORDINATOR):
         raise NotAllowed("Only a coordinator can be limited to agencies: give them the role first.")
     wanted = sorted(set(organisation_ids or ()))
@@ -135,6 +145,7 @@ def deactivate_person(user: User, by: User) -> None:
 
 
 def reactivate_person(user: User) -> None:
+    _not_erased(user)
     if user.is_active:
         return
     user.is_active = True
