@@ -92,6 +92,12 @@ def certificates_of(user: User) -> tuple[list[CertificateView], list[Certificate
 class CurrentCertificate(NamedTuple):
     title: str
     status: CertificateStatus
+    course_id: int | None = None  # None: recorded from elsewhere, with no course here
+    expires_on: dt.date | None = None
+
+    @property
+    def needs_renewing(self) -> bool:
+        return self.course_id is not None and self.status in (CertificateStatus.EXPIRING, CertificateStatus.EXPIRED)
 
 
 # Built once: what the home page's panel needs of a holder's certificates, as rows.
@@ -110,7 +116,7 @@ def current_certificates(user: User) -> list[CurrentCertificate]:
     rows = db.session.execute(_HOLDER_CERTIFICATES, {"user_id": user.id}).all()
     # status_on reads only the dates it is given, so a row with the same names serves.
     current = [CurrentCertificate(r.course_title if r.course_id else (r.title or ""),
-                                  Certificate.status_on(r, today, days)) for r in rows]
+                                  Certificate.status_on(r, today, days), r.course_id, r.expires_on) for r in rows]
     return sorted(current, key=lambda c: (_CURRENT_ORDER.get(c.status, 2), c.title.casefold()))
 
 

@@ -51,8 +51,9 @@ def _panel_helpers():
     def certificate_panel():
         """Data for the home-page panel (called only when the panel is shown)."""
         current = certificate_queries.current_certificates(current_user)
-        expiring, more = certificate_queries.count_expiring(30, certificate_queries.PANEL_COUNT_CAP) if is_staff(current_user) else (None, False)
-        return {"current": current, "expiring_30": expiring, "more_than": more}
+        days = certificate_queries.expiring_days()  # VH_CERT_EXPIRING_DAYS: 60
+        expiring, more = certificate_queries.count_expiring(days, certificate_queries.PANEL_COUNT_CAP) if is_staff(current_user) else (None, False)
+        return {"current": current, "expiring_30": expiring, "more_than": more, "days": days}
 
     return {"certificate_panel": certificate_panel}
 

@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from volunteer_hub.blueprints.main import bp
 from volunteer_hub.extensions import limiter
-from volunteer_hub.models import db
+from volunteer_hub.models import Role, db
 
 # Areas call add_dashboard_panel(order, template, roles) to put a panel on the signed-in home page.
 DASHBOARD_PANELS: list[tuple[int, str, tuple | None]] = []
@@ -15,6 +15,10 @@ def add_dashboard_panel(order: int, template: str, roles: tuple | None = None) -
     if not any(p[1] == template for p in DASHBOARD_PANELS):
         DASHBOARD_PANELS.append((order, template, roles))
         DASHBOARD_PANELS.sort(key=lambda p: p[0])
+
+
+# Staff see what needs doing first.
+add_dashboard_panel(5, "main/_staff_panel.html", (Role.COORDINATOR, Role.ADMIN))
 
 
 @bp.get("/")
@@ -29,6 +33,23 @@ def index():
 def dashboard():
     panels = [t for _o, t, roles in DASHBOARD_PANELS if roles is None or current_user.has_role(*roles)]
     return render_template("main/dashboard.html", panels=panels)
+
+
+@bp.app_template_global("staff_panel")
+def staff_panel():
+    """Data for the staff's "to do" panel: counts in one query, the next four weeks' sessions, low
+    stock, and for admins in production the unsafe settings `flask check-deploy` lists (no query)."""
+    import os
+
+    from volunteer_hub.deploy_checks import settings_problems
+    from volunteer_hub.queries import home as home_queries
+    from volunteer_hub.services.equipment import low_stock_summary
+
+    # Outside production every check would fire (that is what development is): say nothing there.
+    live = current_user.is_admin and current_app.config.get("VH_ENV") == "production"
+    problems = settings_problems(current_app.config, os.environ) if live else []
+    return {"summary": home_queries.staff_summary(current_user), "coming": home_queries.coming_sessions(),
+            "low_stock": low_stock_summary(), "problems": problems}
 
 
 @bp.get("/healthz")

@@ -193,7 +193,11 @@ def attendance_report():
 
 @bp.app_template_global("training_panel")
 def training_panel():
-    """Data for the home-page panel: the next booking and, for trainers, sessions to teach."""
-    teaching = home_queries.sessions_taught(current_user, 3) if current_user.has_role(Role.TRAINER) else []
-    return {"next": home_queries.next_booking(current_user), "teaching": teaching}
+    """Data for the home-page panel: the next bookings (an offer with its deadline) and, for
+    trainers, sessions to teach with places taken and registers still to finalise."""
+    trainer = current_user.has_role(Role.TRAINER)
+    return {"upcoming": home_queries.upcoming_bookings(current_user, 3),
+            "teaching": home_queries.sessions_taught(current_user, 3) if trainer else [],
+            "to_finalise": home_queries.registers_to_finalise(current_user, 5) if trainer else [],
+            "is_trainer": trainer}
 
