@@ -52,10 +52,10 @@ def test_the_dashboard_shows_the_certificates_panel(client, today):
     sign_in_as(client, person)
     page = text(client.get("/home"))
     assert "Your certificates" in page and "Trauma-informed practice" in page
-    assert "expire in the next 30 days" not in page
+    assert "expire in the next 60 days" not in page
     coordinator = make_user(Role.COORDINATOR)
     sign_in_as(client, coordinator)
-    assert "0</strong> certificates expire in the next 30 days" in text(client.get("/home"))
+    assert "0</strong> certificates expire in the next 60 days" in text(client.get("/home"))
 
 
 # --- PDF -------------------------------------------------------------------------------------------
@@ -310,15 +310,15 @@ def test_the_home_count_of_expiring_certificates_matches_the_list(client, expiri
     names = ["Ann Soon", "Ben Renewed", "Cal Revoked Renewal", "Dee Revoked", "Eve Withdrawn", "Fay Inactive", "Gus Later"]
     assert [n for n in names if n in listed] == expiring
     assert "2 current certificates expire in the next 30 days" in listed
-    assert "<strong>2</strong> certificates expire in the next 30 days" in text(client.get("/home"))
+    assert "<strong>2</strong> certificates expire in the next 60 days" in text(client.get("/home"))
 
 
 def test_past_the_cap_the_home_page_says_more_than(client, expiring, monkeypatch):
     monkeypatch.setattr(certificate_queries, "PANEL_COUNT_CAP", 1)
     sign_in_as(client, make_user(Role.COORDINATOR))
-    assert "More than <strong>1</strong> certificate expires in the next 30 days" in text(client.get("/home"))
+    assert "More than <strong>1</strong> certificate expires in the next 60 days" in text(client.get("/home"))
     monkeypatch.setattr(certificate_queries, "PANEL_COUNT_CAP", 2)
-    assert "<strong>2</strong> certificates expire in the next 30 days" in text(client.get("/home"))
+    assert "<strong>2</strong> certificates expire in the next 60 days" in text(client.get("/home"))
 
 def test_coordinators_set_requirements(client, compliance):
     sign_in_as(client, make_user(Role.COORDINATOR))

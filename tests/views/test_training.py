@@ -308,7 +308,7 @@ def test_dashboard_panel_and_attendance_report(client, coordinator, volunteer, t
     make_booking(training_session, volunteer)
     sign_in_as(client, volunteer)
     page = _text(client.get("/home"))
-    assert "Your next booking" in page and "Bystander intervention" in page
+    assert "Your next sessions" in page and "Bystander intervention" in page
     sign_in_as(client, coordinator)
     assert "No finalised registers yet" in _text(client.get("/training/attendance"))
 
