@@ -136,3 +136,25 @@ def privacy_erase(email: str, reason: str, store_name: str | None, yes: bool):
         raise click.ClickException(error.message) from None
     click.echo(f"Erased: now {erasure.removed_name(person.id)}. " + ", ".join(f"{k.replace('_', ' ')}: {v}"
                                                                                for k, v in counts.items()))
+
+
+@privacy.command("export", help="Everything the site holds about a person, as one zip (subject access).")
+@click.argument("email")
+@click.option("--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="The zip file to write.")
+def privacy_export(email: str, output: str):
+    from volunteer_hub import audit
+    from volunteer_hub.services.auth import find_user_by_email
+    from volunteer_hub.services.privacy import subject_access
+    from volunteer_hub.unit_of_work import unit_of_work
+
+    person = find_user_by_email(email)
+    if person is None:
+        raise click.ClickException(f"No one has the email address {email}.")
+    started = time.perf_counter()
+    with open(output, "wb") as target:
+        counts = subject_access.write_zip(person, target, current_app.config["VH_PARTNERSHIP_NAME"], progress=click.echo)
+    with unit_of_work(actor=None):
+        audit.record("privacy.exported", person, subject=person, facts={"rows": counts, "by_staff": True})
+    click.echo(f"Wrote {output} for person #{person.id} ({sum(counts.values())} rows) in "
+               f"{time.perf_counter() - started:.1f} s.")

@@ -19,6 +19,8 @@ ACCESS = {
     "privacy.request_erasure": "user",
     "privacy.keep": "public",  # the signed link in the warning email is the key
     "privacy.due": "staff",
+    "privacy.my_data": "user",
+    "privacy.person_data": "staff",
 }
 
 PARAMS = {

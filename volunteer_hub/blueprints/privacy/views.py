@@ -1,18 +1,21 @@
 """Erasure and retention: an admin erases a person (after seeing what it will do), answers
 requests; a person asks to be erased; a warned person keeps their account; coordinators see who
 retention will erase next. The rules are in services/privacy; these views only carry them."""
-from flask import abort, current_app, flash, redirect, render_template, url_for
+import tempfile
+
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
-from volunteer_hub import clock
+from volunteer_hub import audit, clock
 from volunteer_hub.blueprints.privacy import bp
 from volunteer_hub.blueprints.privacy.forms import DeclineForm, EraseForm
+from volunteer_hub.exports import export_limit
 from volunteer_hub.forms import ButtonForm, choices
 from volunteer_hub.models import ErasureRequest, Holder, Role, db
 from volunteer_hub.queries import home as home_queries
 from volunteer_hub.security import STAFF, get_person_or_404, role_required
 from volunteer_hub.services.equipment import store_names
-from volunteer_hub.services.privacy import erasure, retention
+from volunteer_hub.services.privacy import erasure, retention, subject_access
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
 
 
@@ -34,6 +37,40 @@ def erase(user_id):
             flash(f"Erased. They now appear as {erasure.removed_name(user_id)}.", "success")
             return redirect(url_for("people.person", user_id=user_id))
     return render_template("privacy/erase.html", person=person, plan=plan, form=form), refused_status(form)
+
+
+def _data_download(person, by_staff: bool):
+    """Build the person's zip in a temporary file, record the export, then send the file."""
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it when the response ends
+    try:
+        counts = subject_access.write_zip(person, target, current_app.config["VH_PARTNERSHIP_NAME"])
+        with unit_of_work():
+            audit.record("privacy.exported", person, subject=person, facts={"rows": counts, "by_staff": by_staff})
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return send_file(target, mimetype="application/zip", as_attachment=True,
+                     download_name=f"my-data-{person.id}-{clock.today():%Y-%m-%d}.zip", max_age=0)
+
+
+@bp.post("/privacy/my-data.zip")
+@login_required
+@export_limit
+def my_data():
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    return _data_download(current_user._get_current_object(), by_staff=False)
+
+
+@bp.post("/people/<int:user_id>/data.zip")
+@role_required(*STAFF)
+@export_limit
+def person_data(user_id):
+    person = get_person_or_404(user_id, current_user)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    return _data_download(person, by_staff=True)
 
 
 @bp.post("/privacy/erasure-request")

@@ -1,0 +1,267 @@
+"""Subject access (UK GDPR art. 15): one zip of everything the site holds about a person.
+
+`write_zip(person, target)` writes the zip into an open binary file (a temporary file for a
+download, the output file for `flask privacy export`): `profile.json`, then a CSV and a JSON file
+per kind of record, and `README.txt` saying what each is. Rows are read in batches
+(`yield_per`) and written as they come, so a long history never sits in memory whole. It reads
+only; the caller audits the export (`privacy.exported`) in its own unit of work.
+
+Other people appear as "you", "staff" or "the system", never by name.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import aliased
+
+from volunteer_hub import clock
+from volunteer_hub.audit import ACTIONS
+from volunteer_hub.csvfiles import csv_safe
+from volunteer_hub.models import (
+    Asset,
+    AssetLoan,
+    Attendance,
+    AuditEntry,
+    Booking,
+    Certificate,
+    Course,
+    ErasureRequest,
+    Holder,
+    Item,
+    NoticeAcceptance,
+    Organisation,
+    OutboxMessage,
+    Place,
+    StockMovement,
+    TrainingSession,
+    User,
+    db,
+)
+
+BATCH = 500
+
+
+def _plain(value):
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _local(value: dt.datetime | None) -> str | None:
+    return clock.format_local(value) if value else None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # the file's name, without .csv/.json
+    about: str  # for README.txt
+    columns: tuple[str, ...]
+    rows: Callable[[User], Iterator[dict]]
+
+
+def _stream(stmt: Select) -> Iterator:
+    yield from db.session.execute(stmt.execution_options(yield_per=BATCH))
+
+
+def _who(actor_id: int | None, person: User) -> str:
+    return "the system" if actor_id is None else "you" if actor_id == person.id else "staff"
+
+
+def _bookings(person: User):
+    stmt = (select(Booking, Course.title, TrainingSession.starts_at)
+            .join(TrainingSession, TrainingSession.id == Booking.session_id)
+            .join(Course, Course.id == TrainingSession.course_id)
+            .where(Booking.user_id == person.id).order_by(Booking.id))
+    for b, title, starts_at in _stream(stmt):
+        yield {"booking_id": b.id, "course": title, "session_starts_utc": starts_at,
+               "session_starts_london": _local(starts_at), "status": b.status, "place_in_queue": b.queue_number,
+               "booked_at_utc": b.created_at, "confirmed_at_utc": b.confirmed_at, "offer_expires_at_utc": b.offer_expires_at,
+               "cancelled_at_utc": b.cancelled_at, "late_cancellation": b.is_late_cancellation,
+               "booked_by": _who(b.booked_by_id, person) if b.booked_by_id else "you"}
+
+
+def _attendance(person: User):
+    stmt = (select(Attendance, Course.title, TrainingSession.starts_at)
+            .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+            .join(Course, Course.id == TrainingSession.course_id)
+            .where(Attendance.user_id == person.id).order_by(Attendance.id))
+    for a, title, starts_at in _stream(stmt):
+        yield {"mark_id": a.id, "course": title, "session_starts_utc": starts_at,
+               "session_starts_london": _local(starts_at), "mark": a.status, "walk_in": a.is_walk_in,
+               "marked_at_utc": a.marked_at}
+
+
+def _certificate_status(c: Certificate, today: dt.date) -> str:
+    if c.revoked_at:
+        return "revoked"
+    if c.withdrawn_at:
+        return "withdrawn"
+    if c.expires_on and c.expires_on < today:
+        return "expired"
+    return "valid"
+
+
+def _certificates(person: User):
+    today = clock.today()
+    stmt = (select(Certificate, Course.title).outerjoin(Course, Course.id == Certificate.course_id)
+            .where(Certificate.user_id == person.id).order_by(Certificate.id))
+    for c, title in _stream(stmt):
+        yield {"number": c.number, "course": title or c.title, "issuer": c.issuer, "issued_on": c.issued_on,
+               "expires_on": c.expires_on, "status": _certificate_status(c, today), "recorded_from_elsewhere": c.is_external,
+               "revoked_at_utc": c.revoked_at, "revocation_reason": c.revocation_reason}
+
+
+def _movements(person: User):
+    bag = select(Holder.id).where(Holder.user_id == person.id).scalar_subquery()
+    source, target = aliased(Holder), aliased(Holder)
+    stmt = (select(StockMovement, Item.name, source, target, Place.name)
+            .join(Item, Item.id == StockMovement.item_id)
+            .outerjoin(source, source.id == StockMovement.from_holder_id)
+            .outerjoin(target, target.id == StockMovement.to_holder_id)
+            .outerjoin(Place, Place.id == StockMovement.place_id)
+            .where(or_(StockMovement.from_holder_id == bag, StockMovement.to_holder_id == bag,
+                       StockMovement.recorded_by_id == person.id))
+            .order_by(StockMovement.id))
+
+    def holder(h: Holder | None) -> str | None:
+        if h is None:
+            return None
+        if h.user_id == person.id:
+            return "your kit bag"
+        return h.name if h.is_store else "a venue or organisation" if h.organisation_id else "another kit bag"
+
+    for m, item, src, dst, place in _stream(stmt):
+        yield {"movement_id": m.id, "kind": m.kind, "item": item, "quantity": m.quantity, "from": holder(src),
+               "to": holder(dst), "day": m.occurred_on, "recorded_at_utc": m.recorded_at,
+               "recorded_by": _who(m.recorded_by_id, person), "place": place or m.place_text, "event": m.event_name,
+               "reason": m.reason}
+
+
+def _loans(person: User):
+    stmt = (select(AssetLoan, Item.name, Asset.serial).join(Asset, Asset.id == AssetLoan.asset_id)
+            .join(Item, Item.id == Asset.item_id).where(AssetLoan.user_id == person.id).order_by(AssetLoan.id))
+    for loan, item, serial in _stream(stmt):
+        yield {"loan_id": loan.id, "item": item, "serial": serial, "out_at_utc": loan.checked_out_at,
+               "due_on": loan.due_on, "returned_at_utc": loan.returned_at}
+
+
+def _emails(person: User):
+    stmt = (select(OutboxMessage.created_at, OutboxMessage.subject, OutboxMessage.status, OutboxMessage.sent_at)
+            .where(OutboxMessage.recipient_id == person.id).order_by(OutboxMessage.id))
+    for created_at, subject, status, sent_at in _stream(stmt):
+        yield {"queued_at_utc": created_at, "subject": subject, "status": status, "sent_at_utc": sent_at}
+
+
+def _audit(person: User):
+    stmt = select(AuditEntry).where(AuditEntry.subject_id == person.id).order_by(AuditEntry.id)
+    for (e,) in _stream(stmt):
+        yield {"at_utc": e.at, "at_london": _local(e.at), "action": ACTIONS.get(e.action, e.action),
+               "by": _who(e.actor_id, person), "what_changed": json.dumps(e.changes, sort_keys=True, default=str)}
+
+
+TABLES = (
+    Table("bookings", "every booking and waitlist place: course, session time, status (confirmed, waitlisted, "
+          "offered, cancelled, declined, lapsed), when it was made, confirmed or cancelled",
+          ("booking_id", "course", "session_starts_utc", "session_starts_london", "status", "place_in_queue",
+           "booked_at_utc", "confirmed_at_utc", "offer_expires_at_utc", "cancelled_at_utc", "late_cancellation",
+           "booked_by"), _bookings),
+    Table("attendance", "the marks trainers gave you on registers (present, late, left early, absent)",
+          ("mark_id", "course", "session_starts_utc", "session_starts_london", "mark", "walk_in", "marked_at_utc"),
+          _attendance),
+    Table("certificates", "your certificates with their numbers and status, including ones recorded from elsewhere",
+          ("number", "course", "issuer", "issued_on", "expires_on", "status", "recorded_from_elsewhere",
+           "revoked_at_utc", "revocation_reason"), _certificates),
+    Table("kit_bag_movements", "stock that went into or out of your kit bag, and movements you recorded "
+          "(hand-outs record where and when, never who received them)",
+          ("movement_id", "kind", "item", "quantity", "from", "to", "day", "recorded_at_utc", "recorded_by", "place",
+           "event", "reason"), _movements),
+    Table("loans", "returnable kit (radios and the like) lent to you", ("loan_id", "item", "serial", "out_at_utc",
+          "due_on", "returned_at_utc"), _loans),
+    Table("emails", "emails the site sent or queued for you: subject, date and status (the bodies are kept for "
+          "90 days only and are not included)", ("queued_at_utc", "subject", "status", "sent_at_utc"), _emails),
+    Table("audit_trail", "entries of the audit trail about you: what changed, when, and whether you, staff or "
+          "the system did it", ("at_utc", "at_london", "action", "by", "what_changed"), _audit),
+)
+
+
+def profile(person: User) -> dict:
+    organisation = db.session.get(Organisation, person.organisation_id) if person.organisation_id else None
+    acceptances = db.session.execute(select(NoticeAcceptance.version, NoticeAcceptance.accepted_at)
+                                     .where(NoticeAcceptance.user_id == person.id).order_by(NoticeAcceptance.id)).all()
+    requests = db.session.execute(select(ErasureRequest.requested_at, ErasureRequest.due_on, ErasureRequest.outcome)
+                                  .where(ErasureRequest.user_id == person.id).order_by(ErasureRequest.id)).all()
+    data = {
+        "account_number": person.id,
+        "name": person.name, "preferred_name": person.preferred_name, "email": person.email,
+        "phone": person.phone, "emergency_contact_name": person.emergency_contact_name,
+        "emergency_contact_phone": person.emergency_contact_phone,
+        "organisation": organisation.name if organisation else None,
+        "roles": sorted(r.value for r in person.roles),
+        "agencies_you_see_as_coordinator": [o.name for o in person.agencies] if person.is_coordinator else [],
+        "dbs_checked_on": person.dbs_checked_on, "dbs_renew_by": person.dbs_renew_by,
+        "account_active": person.is_active, "email_confirmed_at": person.confirmed_at,
+        "joined_at": person.created_at, "last_signed_in_at": person.last_seen_at,
+        "two_step_sign_in_since": person.totp_enabled_at,
+        "privacy_notice_acceptances": [{"version": v, "accepted_at": a} for v, a in acceptances],
+        "erasure_requests": [{"requested_at": r, "answer_due_on": d, "outcome": o} for r, d, o in requests],
+    }
+    return {k: ([{kk: _plain(vv) for kk, vv in x.items()} for x in v] if isinstance(v, list) and v
+                and isinstance(v[0], dict) else _plain(v)) for k, v in data.items()}
+
+
+def _readme(person: User, counts: dict[str, int], partnership: str) -> str:
+    lines = [f"Everything {partnership} holds about you (account number {person.id}), made on "
+             f"{clock.format_local(clock.now())}.", "",
+             "Times ending in _utc are in UTC (ISO 8601); _london columns give the same time in UK time.",
+             "Each kind of record comes as a CSV file (for a spreadsheet) and a JSON file (for a program).", "",
+             "profile.json: your details, organisation, roles, DBS check dates, the privacy notices you accepted, "
+             "when you set up two-step sign-in (never the secret or your password) and any erasure request."]
+    for table in TABLES:
+        lines.append(f"{table.name}.csv, {table.name}.json ({counts[table.name]} rows): {table.about}.")
+    lines += ["", "Other people appear only as 'you', 'staff' or 'the system'.",
+              "To correct something, edit Your details or ask a coordinator. To be erased, use 'Ask to be erased' "
+              "on Your details."]
+    return "\n".join(lines) + "\n"
+
+
+def write_zip(person: User, target, partnership: str, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Write the person's zip into the binary file `target`; returns the rows per file."""
+    counts: dict[str, int] = {}
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("profile.json", json.dumps(profile(person), indent=2, ensure_ascii=False))
+        for table in TABLES:
+            counts[table.name] = _write_table(archive, table, person)
+            if progress:
+                progress(f"{table.name}: {counts[table.name]} rows")
+        archive.writestr("README.txt", _readme(person, counts, partnership))
+    return counts
+
+
+def _write_table(archive: zipfile.ZipFile, table: Table, person: User) -> int:
+    """The CSV, then the JSON: two streaming passes (a zip takes one entry at a time)."""
+    n = 0
+    with archive.open(f"{table.name}.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(table.columns)
+        for row in table.rows(person):
+            writer.writerow([csv_safe("" if v is None else v) for v in (_plain(row.get(c)) for c in table.columns)])
+            n += 1
+    with archive.open(f"{table.name}.json", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
+        out.write("[")
+        for i, row in enumerate(table.rows(person)):
+            values = {c: _plain(row.get(c)) for c in table.columns}
+            out.write(("," if i else "") + "\n  " + json.dumps(values, ensure_ascii=False))
+        out.write("\n]\n" if n else "]\n")
+    return n
