@@ -57,24 +57,24 @@ ACTIONS: dict[str, str] = {
 }
 
 
-def _plain(value):
-    """A value as JSON can hold it."""
+def json_value(value):
+    """A value as JSON can hold it (also the subject-access download's)."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, set | frozenset):
-        return sorted((_plain(v) for v in value), key=str)
+        return sorted((json_value(v) for v in value), key=str)
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [json_value(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: json_value(v) for k, v in value.items()}
     return value
 
 
 def snapshot(obj, fields: Iterable[str]) -> dict:
     """The named attributes of `obj`, as JSON values (the "before" of a change)."""
-    return {name: _plain(getattr(obj, name)) for name in fields}
+    return {name: json_value(getattr(obj, name)) for name in fields}
 
 
 def changed(before: Mapping, after: Mapping) -> dict:
@@ -98,11 +98,11 @@ def record(action: str, obj=None, *, subject=None, subject_id: int | None = None
     changes: dict = {}
     if before is not None:
         after = after if after is not None else snapshot(obj, before.keys())
-        changes.update(changed({k: _plain(v) for k, v in before.items()}, {k: _plain(v) for k, v in after.items()}))
+        changes.update(changed({k: json_value(v) for k, v in before.items()}, {k: json_value(v) for k, v in after.items()}))
     elif after is not None:
-        changes.update({k: [None, _plain(v)] for k, v in after.items()})
+        changes.update({k: [None, json_value(v)] for k, v in after.items()})
     if facts:
-        changes.update({k: _plain(v) for k, v in facts.items()})
+        changes.update({k: json_value(v) for k, v in facts.items()})
     entry = AuditEntry(
         actor_id=actor_id if actor_id is not None else acting_person_id(),
         address=request_address(),

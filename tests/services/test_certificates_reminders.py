@@ -1,14 +1,14 @@
 """Expiry reminders (60/30/7 days, exactly once, even from two runs at once) and the weekly summary."""
 import datetime as dt
-import threading
 
 from sqlalchemy import select
 
 from tests.factories import make_user
 from tests.factories_certificates import issue, make_course
+from tests.threads import at_once
 from volunteer_hub import clock
 from volunteer_hub.jobs import send_outbox_job
-from volunteer_hub.models import OutboxMessage, Role, db, immediate_transactions
+from volunteer_hub.models import OutboxMessage, Role, db
 from volunteer_hub.queries import certificates as certificate_queries
 from volunteer_hub.services import certificates as service
 
@@ -71,26 +71,7 @@ def test_two_job_runs_at_once_send_each_reminder_once(app):
     `flask jobs run` processes would be."""
     certificates = [expiring_in(d) for d in (3, 20, 50)]
     db.session.commit()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def run():
-        try:
-            with app.app_context():
-                barrier.wait(timeout=10)
-                with immediate_transactions():
-                    results.append(service.send_expiry_reminders())
-                    db.session.commit()
-                db.session.remove()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert not errors, errors
+    results = at_once(app, service.send_expiry_reminders, in_transaction=True)
     assert sum(results) == 3
     assert keys() == sorted(f"reminder:certificate:{c.id}:{t}d" for c, t in zip(certificates, (7, 30, 60)))
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.factories import PASSWORD, make_user
 from tests.factories_training import make_booking, make_session
+from tests.threads import at_once
 from volunteer_hub import clock
 from volunteer_hub.jobs import retention_job
 from volunteer_hub.models import AuditEntry, OutboxMessage, OutboxStatus, Role, User, db
@@ -113,31 +113,12 @@ def test_a_booking_after_the_warning_cancels_it(quiet):
 def test_two_overlapping_runs_warn_once_and_erase_once(app, quiet):
     last = JOINED
 
-    def twice():
-        barrier, errors = threading.Barrier(2), []
-
-        def run():
-            try:
-                with app.app_context():
-                    barrier.wait(timeout=10)
-                    retention_job()
-                    db.session.remove()
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert not errors, errors
-
     with clock.freeze(last + YEARS_3 - dt.timedelta(days=29)):
-        twice()
+        at_once(app, retention_job)
     assert len(warnings_to(quiet)) == 1
     assert db.session.scalar(select(func.count()).where(AuditEntry.action == "privacy.retention_warned")) == 1
     with clock.freeze(last + YEARS_3 + dt.timedelta(days=2)):
-        twice()
+        at_once(app, retention_job)
     assert erased(quiet)
     assert db.session.scalar(select(func.count()).where(AuditEntry.action == "privacy.erased")) == 1
 

@@ -1,6 +1,5 @@
 """Times across the clock change, .ics invitations and feeds, and reminders sent exactly once."""
 import datetime as dt
-import threading
 
 import pytest
 from icalendar import Calendar
@@ -8,9 +7,10 @@ from sqlalchemy import select
 
 from tests.factories import make_user
 from tests.factories_training import make_booking, make_course, make_session
+from tests.threads import at_once
 from volunteer_hub import clock
 from volunteer_hub.errors import ValidationFailed
-from volunteer_hub.models import BookingStatus, OutboxMessage, db, immediate_transactions
+from volunteer_hub.models import BookingStatus, OutboxMessage, db
 from volunteer_hub.services import calendar as cal_svc
 from volunteer_hub.services import training as svc
 from volunteer_hub.templating import format_local
@@ -151,24 +151,6 @@ def test_someone_who_books_after_a_reminder_time_does_not_get_that_reminder(app,
 def test_two_overlapping_reminder_runs_send_each_reminder_once(app):
     s = make_session(starts_in=dt.timedelta(hours=30))
     bookings = [make_booking(s) for _ in range(8)]
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def run():
-        try:
-            with app.app_context(), immediate_transactions():
-                barrier.wait()
-                results.append(svc.send_due_reminders())
-                db.session.commit()
-                db.session.remove()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    results = at_once(app, svc.send_due_reminders, in_transaction=True)
     assert sorted(results) == [0, 8]
     assert _reminders() == sorted(f"reminder:booking:{b.id}:48h" for b in bookings)

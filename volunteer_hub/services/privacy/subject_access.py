@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import enum
 import io
 import json
 import zipfile
@@ -23,7 +22,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased
 
 from volunteer_hub import clock
-from volunteer_hub.audit import ACTIONS
+from volunteer_hub.audit import ACTIONS, json_value
 from volunteer_hub.csvfiles import csv_safe
 from volunteer_hub.models import (
     Asset,
@@ -45,18 +44,9 @@ from volunteer_hub.models import (
     User,
     db,
 )
+from volunteer_hub.queries.certificates import status_of
 
 BATCH = 500
-
-
-def _plain(value):
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def _local(value: dt.datetime | None) -> str | None:
@@ -79,12 +69,16 @@ def _who(actor_id: int | None, person: User) -> str:
     return "the system" if actor_id is None else "you" if actor_id == person.id else "staff"
 
 
+def _of_sessions(model, person: User) -> Iterator:
+    """(row, course title, session start) of the person's bookings or attendance marks."""
+    return _stream(select(model, Course.title, TrainingSession.starts_at)
+                   .join(TrainingSession, TrainingSession.id == model.session_id)
+                   .join(Course, Course.id == TrainingSession.course_id)
+                   .where(model.user_id == person.id).order_by(model.id))
+
+
 def _bookings(person: User):
-    stmt = (select(Booking, Course.title, TrainingSession.starts_at)
-            .join(TrainingSession, TrainingSession.id == Booking.session_id)
-            .join(Course, Course.id == TrainingSession.course_id)
-            .where(Booking.user_id == person.id).order_by(Booking.id))
-    for b, title, starts_at in _stream(stmt):
+    for b, title, starts_at in _of_sessions(Booking, person):
         yield {"booking_id": b.id, "course": title, "session_starts_utc": starts_at,
                "session_starts_london": _local(starts_at), "status": b.status, "place_in_queue": b.queue_number,
                "booked_at_utc": b.created_at, "confirmed_at_utc": b.confirmed_at, "offer_expires_at_utc": b.offer_expires_at,
@@ -93,24 +87,10 @@ def _bookings(person: User):
 
 
 def _attendance(person: User):
-    stmt = (select(Attendance, Course.title, TrainingSession.starts_at)
-            .join(TrainingSession, TrainingSession.id == Attendance.session_id)
-            .join(Course, Course.id == TrainingSession.course_id)
-            .where(Attendance.user_id == person.id).order_by(Attendance.id))
-    for a, title, starts_at in _stream(stmt):
+    for a, title, starts_at in _of_sessions(Attendance, person):
         yield {"mark_id": a.id, "course": title, "session_starts_utc": starts_at,
                "session_starts_london": _local(starts_at), "mark": a.status, "walk_in": a.is_walk_in,
                "marked_at_utc": a.marked_at}
-
-
-def _certificate_status(c: Certificate, today: dt.date) -> str:
-    if c.revoked_at:
-        return "revoked"
-    if c.withdrawn_at:
-        return "withdrawn"
-    if c.expires_on and c.expires_on < today:
-        return "expired"
-    return "valid"
 
 
 def _certificates(person: User):
@@ -119,7 +99,7 @@ def _certificates(person: User):
             .where(Certificate.user_id == person.id).order_by(Certificate.id))
     for c, title in _stream(stmt):
         yield {"number": c.number, "course": title or c.title, "issuer": c.issuer, "issued_on": c.issued_on,
-               "expires_on": c.expires_on, "status": _certificate_status(c, today), "recorded_from_elsewhere": c.is_external,
+               "expires_on": c.expires_on, "status": status_of(c, today).value, "recorded_from_elsewhere": c.is_external,
                "revoked_at_utc": c.revoked_at, "revocation_reason": c.revocation_reason}
 
 
@@ -217,8 +197,7 @@ def profile(person: User) -> dict:
         "privacy_notice_acceptances": [{"version": v, "accepted_at": a} for v, a in acceptances],
         "erasure_requests": [{"requested_at": r, "answer_due_on": d, "outcome": o} for r, d, o in requests],
     }
-    return {k: ([{kk: _plain(vv) for kk, vv in x.items()} for x in v] if isinstance(v, list) and v
-                and isinstance(v[0], dict) else _plain(v)) for k, v in data.items()}
+    return json_value(data)
 
 
 def _readme(person: User, counts: dict[str, int], partnership: str) -> str:
@@ -256,12 +235,12 @@ def _write_table(archive: zipfile.ZipFile, table: Table, person: User) -> int:
         writer = csv.writer(out)
         writer.writerow(table.columns)
         for row in table.rows(person):
-            writer.writerow([csv_safe("" if v is None else v) for v in (_plain(row.get(c)) for c in table.columns)])
+            writer.writerow([csv_safe("" if v is None else v) for v in (json_value(row.get(c)) for c in table.columns)])
             n += 1
     with archive.open(f"{table.name}.json", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
         out.write("[")
         for i, row in enumerate(table.rows(person)):
-            values = {c: _plain(row.get(c)) for c in table.columns}
+            values = {c: json_value(row.get(c)) for c in table.columns}
             out.write(("," if i else "") + "\n  " + json.dumps(values, ensure_ascii=False))
         out.write("\n]\n" if n else "]\n")
     return n
