@@ -108,3 +108,19 @@ def test_coordinators_see_the_due_list(page):
     page.sign_in(make_user(Role.COORDINATOR))
     shown = page.get("/privacy/retention")
     assert "Nobody is due in the next 30 days" in shown.text
+
+
+def test_a_store_that_is_not_one_is_refused_next_to_the_field(page):
+    _admin(page)
+    person = make_user(name="Kit Holder")
+    bag = equipment.kit_bag_for(person)
+    db.session.commit()
+    stock(bag, make_item("Drink cover"), 2)
+    for bad in ("abc", str(bag.id), "99999999"):
+        refused = page.post(f"/people/{person.id}/erase", {"reason": "Asked", "confirmation": "Kit Holder",
+                                                           "store_id": bad}, status=400)
+        assert refused.field_error("store_id")
+    refused = page.post(f"/people/{person.id}/erase", {"reason": "", "confirmation": "Kit Holder"}, status=400)
+    assert refused.field_error("reason") and refused.field_error("store_id") == ""
+    db.session.rollback()
+    assert db.session.get(User, person.id).erased_at is None

@@ -126,7 +126,8 @@ def keep(token):
 @role_required(*STAFF)
 def due():
     return render_template("privacy/due.html", rows=retention.due_soon(current_user),
-                           years=current_app.config["VH_RETENTION_YEARS"])
+                           years=current_app.config["VH_RETENTION_YEARS"],
+                           warning_days=current_app.config["VH_RETENTION_WARNING_DAYS"])
 
 
 @bp.app_context_processor
