@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from volunteer_hub.clock import now
+from volunteer_hub.config import BaseConfig
 from volunteer_hub.login import SIGNED_IN_AT
 from volunteer_hub.models import CoordinatorAgency, Organisation, OrganisationKind, Role, User, UserRole, db, utcnow
 from volunteer_hub.services.passwords import hash_password
@@ -54,6 +55,8 @@ def make_user(*roles: Role, name: str | None = None, email: str | None = None, c
         sees_all_agencies=agencies is None and Role.COORDINATOR in roles,
         totp_secret=TEST_TOTP_SECRET if enrolled else None,
         totp_enabled_at=utcnow() if enrolled else None,
+        privacy_notice_version=BaseConfig.VH_PRIVACY_NOTICE_VERSION,  # accepted at sign-up
+        privacy_accepted_at=utcnow(),
     )
     user.role_rows = [UserRole(role=r) for r in roles]
     db.session.add(user)

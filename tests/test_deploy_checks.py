@@ -25,6 +25,7 @@ SAFE = {
     "VH_BASE_URL": "https://volunteers.example.org",
     "VH_MAIL_BACKEND": "smtp",
     "VH_TRUSTED_PROXIES": 1,
+    "VH_PRIVACY_CONTACT": "privacy@example.org",
 }
 
 
@@ -59,6 +60,7 @@ def test_safe_production_settings_have_no_problems():
     ({"SESSION_COOKIE_SECURE": False}, {}, "cookies", False),
     ({"REMEMBER_COOKIE_SAMESITE": None}, {}, "cookies", False),
     ({"VH_HSTS_SECONDS": 0}, {}, "VH_HSTS_SECONDS", False),
+    ({"VH_PRIVACY_CONTACT": " "}, {}, "VH_PRIVACY_CONTACT", False),
 ])
 def test_each_unsafe_setting_is_named_with_its_fix(changes, environ, setting, fatal):
     found = problems(production(**changes), environ)

@@ -73,6 +73,8 @@ class BaseConfig:
     VH_PARTNERSHIP_NAME = "Town Centre Community Safety Partnership"
     VH_PRIVACY_NOTICE_VERSION = "2026-11"
     VH_PRIVACY_NOTICE_DATE = "2026-11-01"  # when this version of the notice took effect
+    # Who answers questions about personal data (the controller's data protection contact), on the notice.
+    VH_PRIVACY_CONTACT = ""
     VH_RETENTION_YEARS = 3  # a person with no activity this long is warned, then erased
     VH_RETENTION_WARNING_DAYS = 30  # the warning goes out this long before the erasure
     VH_ERASURE_REQUEST_DAYS = 30  # admins answer an erasure request within this many days

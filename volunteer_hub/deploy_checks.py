@@ -162,6 +162,13 @@ def check_hsts(config, environ):
     return None
 
 
+def check_privacy_contact(config, environ):
+    if not str(config.get("VH_PRIVACY_CONTACT") or "").strip():
+        return Problem("VH_PRIVACY_CONTACT", "the privacy notice names no one to write to about personal data.",
+                       "Set FLASK_VH_PRIVACY_CONTACT to the partnership's data protection email address.")
+    return None
+
+
 CHECKS: list[Check] = [
     check_production_config,
     check_debug,
@@ -173,6 +180,7 @@ CHECKS: list[Check] = [
     check_trusted_proxies,
     check_cookies,
     check_hsts,
+    check_privacy_contact,
 ]
 
 

@@ -1,4 +1,5 @@
-"""Per-request hooks: staff without two-step sign-in sent to set it up first, security headers (a
+"""Per-request hooks: staff without two-step sign-in sent to set it up first, anyone who has not
+accepted the current privacy notice sent to read it first, security headers (a
 strict CSP; HSTS in production), in development sending the outbox, and
 (only with VH_COUNT_QUERIES) an X-Query-Count header for the benchmark and the query-count test."""
 from __future__ import annotations
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, event
 
 from volunteer_hub.models import db
 from volunteer_hub.security import must_set_up_second_factor
+from volunteer_hub.services.privacy import notice
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +20,10 @@ log = logging.getLogger(__name__)
 # the files the page needs, and the health checks (which never look at the session).
 BEFORE_SECOND_FACTOR = {"auth.two_factor_setup", "auth.sign_out", "static", "bootstrap.static",
                         "main.healthz", "main.readyz"}
+
+# What a person who has not accepted the current privacy notice may still reach: the notice, the
+# acceptance, leaving, and (staff) setting up two-step sign-in, which comes first.
+BEFORE_NOTICE = BEFORE_SECOND_FACTOR | {"privacy.notice_accept", "main.privacy"}
 
 CSP = "; ".join(
     [
@@ -55,6 +61,15 @@ def register(app) -> None:
             return None
         if must_set_up_second_factor(current_user):
             return redirect(url_for("auth.two_factor_setup"))
+        return None
+
+    @app.before_request
+    def accept_the_privacy_notice_first():
+        if request.endpoint is None or request.endpoint in BEFORE_NOTICE:
+            return None
+        if notice.must_accept(current_user):
+            next_url = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("privacy.notice_accept", next=next_url))
         return None
 
     @app.after_request

@@ -1,4 +1,4 @@
-"""Access rules for erasure and retention."""
+"""Access rules for the privacy notice, subject access, erasure and retention."""
 import datetime as dt
 
 
@@ -20,6 +20,7 @@ ACCESS = {
     "privacy.keep": "public",  # the signed link in the warning email is the key
     "privacy.due": "staff",
     "privacy.my_data": "user",
+    "privacy.notice_accept": "user",
     "privacy.person_data": "staff",
 }
 

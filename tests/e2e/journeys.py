@@ -233,7 +233,9 @@ _secrets: dict[str, str] = {}  # keys set up during this run (read from the set-
 def next_code(email: str, secret: str | None = None) -> str:
     """A code the site will take now for `email` (with `secret`, or the last one given for it, or the
     demo staff's key, or the tests' one): the
-    earliest step of now ±1 this run has not used, waiting for the next if all three are used."""
+    earliest step of now ±1 this run has not used, waiting for the next if all three are used. The
+    step before now only with more than 10 seconds of it left: on a busy machine the form may take
+    that long to arrive, and by then that step would be two behind."""
     import time
 
     import pyotp
@@ -245,7 +247,9 @@ def next_code(email: str, secret: str | None = None) -> str:
                                                 else TEST_TOTP_SECRET)
     _secrets[email] = secret
     totp = pyotp.TOTP(secret)
-    step = max(totp.timecode(time.time()) - 1, _last_step.get(email, -1) + 1)
+    moment = time.time()
+    earliest = totp.timecode(moment) - (1 if totp.interval - moment % totp.interval > 10 else 0)
+    step = max(earliest, _last_step.get(email, -1) + 1)
     while step > totp.timecode(time.time()) + 1:
         time.sleep(1)
     _last_step[email] = step

@@ -1,14 +1,18 @@
-"""The privacy journey: an admin erases a volunteer who was trained; the register then shows
+"""The privacy journeys: a volunteer accepts a changed notice at sign-in, then downloads their
+data from Your details; an admin erases a volunteer who was trained, the register then shows
 "Removed person #N" and the public certificate check says the certificate is no longer
 available, without saying whose it was."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e import journeys as j
+from tests.factories import PASSWORD
 from volunteer_hub.demo import DEMO_PASSWORD
 from volunteer_hub.models import User, db
 
@@ -22,6 +26,35 @@ def trained(scene, person, course_title: str) -> tuple[int, str]:
     with scene.db():
         certificate = issue(db.session.get(User, person.id), make_course(course_title), dt.date.today() - dt.timedelta(days=7))
         return certificate.session_id, certificate.number
+
+
+def test_a_volunteer_accepts_the_new_notice_then_downloads_their_data(page, scene):
+    person = scene.person("Dora Download")
+    trained(scene, person, "Data download drill")
+    with scene.db():
+        db.session.get(User, person.id).privacy_notice_version = "2020-01"  # accepted an older notice
+        db.session.commit()
+
+    j.sign_in(page, person.email, PASSWORD)
+    j.heading(page, "Our privacy notice has changed")
+    j.look(page, "notice-accept")
+    j.press(page, j.button(page, "I have read the privacy notice and accept it"))
+    j.see(page, "You have accepted the privacy notice.")
+
+    j.press(page, j.link(page, "Your details"))
+    j.heading(page, "Your details")
+    with page.expect_download() as info:
+        j.press(page, j.button(page, "Download my data (zip)"))
+    download = info.value
+    assert download.suggested_filename.startswith(f"my-data-{person.id}-")
+    with zipfile.ZipFile(download.path()) as zipped:
+        names = set(zipped.namelist())
+        profile = json.loads(zipped.read("profile.json"))
+        certificates = zipped.read("certificates.csv").decode("utf-8-sig")
+    assert {"README.txt", "profile.json", "bookings.csv", "certificates.json", "audit_trail.csv"} <= names
+    assert profile["name"] == person.name and profile["email"] == person.email
+    assert [a["version"] for a in profile["privacy_notice_acceptances"]][-1] != "2020-01"
+    assert "Data download drill" in certificates
 
 
 def test_an_admin_erases_a_volunteer_and_the_register_and_certificate_check_show_it(page, scene):

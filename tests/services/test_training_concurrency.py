@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from tests.factories import make_user
 from tests.factories_training import make_booking, make_session
 from tests.live_server import credentials
+from volunteer_hub.config import BaseConfig
 from volunteer_hub.models import Booking, BookingStatus, Role, User, UserRole, db, utcnow
 
 pytestmark = pytest.mark.slow
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 def _make_people(n: int) -> list[User]:
     people = [User(name=f"Racer {i:03d}", email=f"racer{i:03d}@example.org", confirmed_at=utcnow(),
-                   role_rows=[UserRole(role=Role.VOLUNTEER)]) for i in range(n)]
+                   privacy_notice_version=BaseConfig.VH_PRIVACY_NOTICE_VERSION, role_rows=[UserRole(role=Role.VOLUNTEER)]) for i in range(n)]
     db.session.add_all(people)
     db.session.commit()
     return people

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from flask import current_app
 from sqlalchemy import func, insert, select
 
 from volunteer_hub.demo._scale import ascii_slug, fake, insert_batches, spread, target
@@ -55,7 +56,7 @@ def _user(email: str, name: str, roles, org_name: str | None, password_hash: str
     if user is None:
         staff = bool({Role.COORDINATOR, Role.ADMIN}.intersection(roles))
         user = User(email=email, name=name, organisation=_org(org_name), password_hash=password_hash,
-                    confirmed_at=utcnow(), privacy_notice_version="2026-11", privacy_accepted_at=utcnow(),
+                    confirmed_at=utcnow(), privacy_notice_version=current_app.config["VH_PRIVACY_NOTICE_VERSION"], privacy_accepted_at=utcnow(),
                     totp_secret=DEMO_TOTP_SECRET if staff else None, totp_enabled_at=utcnow() if staff else None)
         user.role_rows = [UserRole(role=r) for r in roles]
         db.session.add(user)
@@ -134,7 +135,7 @@ def _person(faker, rng, n: int, org_ids: list[int], password_hash: str) -> dict:
         "password_hash": password_hash,
         "is_active": rng.random() < 0.97,
         "confirmed_at": joined + dt.timedelta(minutes=rng.randint(2, 600)) if confirmed else None,
-        "privacy_notice_version": "2026-11",
+        "privacy_notice_version": current_app.config["VH_PRIVACY_NOTICE_VERSION"],
         "privacy_accepted_at": joined,
         "dbs_checked_on": dbs_on,
         "dbs_renew_by": dbs_on.replace(year=dbs_on.year + 3) if dbs_on and not (dbs_on.month == 2 and dbs_on.day == 29) else None,

@@ -11,6 +11,7 @@ from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.models import Role, User, UserRole, db, utcnow
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.services.passwords import hash_password, verify_password
+from volunteer_hub.services.privacy import notice
 from volunteer_hub.services.tokens import make_token, read_token
 from volunteer_hub.urls import external_url
 
@@ -59,16 +60,12 @@ def sign_up(name: str, email: str, password: str) -> User | None:
             reset_url=external_url("auth.password_forgot"),
         )
         return None
-    user = User(
-        name=name.strip(),
-        email=email,
-        privacy_notice_version=current_app.config["VH_PRIVACY_NOTICE_VERSION"],
-        privacy_accepted_at=utcnow(),
-    )
+    user = User(name=name.strip(), email=email)
     user.password_hash = password_hash
     user.role_rows.append(UserRole(role=Role.VOLUNTEER))
     db.session.add(user)
     db.session.flush()
+    notice.accept(user)  # the sign-up form's tick box: the current version, kept and audited
     send_confirmation(user)
     return user
 

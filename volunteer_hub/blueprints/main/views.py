@@ -5,6 +5,7 @@ from sqlalchemy import text
 from volunteer_hub.blueprints.main import bp
 from volunteer_hub.extensions import limiter
 from volunteer_hub.models import Role, db
+from volunteer_hub.services.privacy import notice
 
 # Areas call add_dashboard_panel(order, template, roles) to put a panel on the signed-in home page.
 DASHBOARD_PANELS: list[tuple[int, str, tuple | None]] = []
@@ -71,7 +72,7 @@ def readyz():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("main/privacy.html", version=current_app.config["VH_PRIVACY_NOTICE_VERSION"])
+    return render_template("main/privacy.html", **notice.notice_context())
 
 
 @bp.get("/accessibility")

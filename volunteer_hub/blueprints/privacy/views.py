@@ -1,9 +1,9 @@
-"""Erasure and retention: an admin erases a person (after seeing what it will do), answers
+"""The privacy notice to accept; erasure and retention: an admin erases a person (after seeing what it will do), answers
 requests; a person asks to be erased; a warned person keeps their account; coordinators see who
 retention will erase next. The rules are in services/privacy; these views only carry them."""
 import tempfile
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from volunteer_hub import audit, clock
@@ -15,8 +15,27 @@ from volunteer_hub.models import ErasureRequest, Holder, Role, db
 from volunteer_hub.queries import home as home_queries
 from volunteer_hub.security import STAFF, get_person_or_404, role_required
 from volunteer_hub.services.equipment import store_names
-from volunteer_hub.services.privacy import erasure, retention, subject_access
+from volunteer_hub.services.privacy import erasure, notice, retention, subject_access
+from volunteer_hub.services.privacy.notice import notice_context
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
+from volunteer_hub.urls import safe_next
+
+
+@bp.route("/privacy/accept", methods=["GET", "POST"])
+@login_required
+def notice_accept():
+    """The privacy notice changed since this person last accepted it: read it, accept it, go on."""
+    next_url = safe_next(request.args.get("next")) or url_for("main.index")
+    if not notice.must_accept(current_user):
+        return redirect(next_url)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        with unit_of_work() as work:
+            notice.accept(current_user)
+        if work.ok:
+            flash("Thank you. You have accepted the privacy notice.", "success")
+            return redirect(next_url)
+    return render_template("privacy/accept.html", form=form, **notice_context())
 
 
 @bp.route("/people/<int:user_id>/erase", methods=["GET", "POST"])
