@@ -60,6 +60,10 @@ KEY_PAGES: list[KeyPage] = [
     KeyPage("stock by holder", "/equipment/stock", Role.COORDINATOR),
     KeyPage("my kit bag", "/equipment/kit-bag", Role.VOLUNTEER),
     KeyPage("equipment report", "/equipment/report", Role.COORDINATOR),
+    # the impact report: the whole partnership, and one organisation
+    KeyPage("impact report", "/reports/impact", Role.COORDINATOR),
+    KeyPage("impact report, one kind of organisation", "/reports/impact?period=last_year&kind=licensed_venue",
+            Role.COORDINATOR),
     # audit
     KeyPage("audit trail, first page", "/audit", Role.COORDINATOR),
     KeyPage("audit trail, about one person", lambda data: f"/audit?subject={data['people'][-1].id}", Role.COORDINATOR),

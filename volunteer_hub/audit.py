@@ -54,6 +54,8 @@ ACTIONS: dict[str, str] = {
     "privacy.retention_warned": "Warned before retention erasure",
     "privacy.kept": "Kept the account (retention)",
     "privacy.audit_purged": "Old audit entries deleted (retention)",
+    "report.published": "Year's figures published (/our-year)",
+    "report.withdrawn": "Published figures withdrawn",
 }
 
 

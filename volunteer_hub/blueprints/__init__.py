@@ -6,6 +6,7 @@ from volunteer_hub.blueprints.equipment import bp as equipment_bp
 from volunteer_hub.blueprints.main import bp as main_bp
 from volunteer_hub.blueprints.people import bp as people_bp
 from volunteer_hub.blueprints.privacy import bp as privacy_bp
+from volunteer_hub.blueprints.reports import bp as reports_bp
 from volunteer_hub.blueprints.training import bp as training_bp
 
 BLUEPRINTS = [
@@ -17,4 +18,5 @@ BLUEPRINTS = [
     (equipment_bp, None),
     (audit_bp, None),
     (privacy_bp, None),
+    (reports_bp, None),
 ]

@@ -37,6 +37,7 @@ from volunteer_hub.models.people import (  # noqa: F401
     User,
     UserRole,
 )
+from volunteer_hub.models.reports import PublishedSummary  # noqa: F401
 from volunteer_hub.models.training import (  # noqa: F401
     ACTIVE,
     ACTIVE_BOOKING_STATUSES,

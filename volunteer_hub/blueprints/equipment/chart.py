@@ -59,16 +59,18 @@ class Chart:
         return self.label_width - 8
 
 
-def bar_chart(groups: list[tuple[str, list[int]]], series_names: list[str]) -> Chart:
-    """groups: [(label, [value for each series])]; series_names: the name of each series."""
+def bar_chart(groups: list[tuple[str, list[int]]], series_names: list[str], *, label_width: int = LABEL_WIDTH,
+              label_chars: int = 18) -> Chart:
+    """groups: [(label, [value for each series])]; series_names: the name of each series. Labels
+    longer than `label_chars` are cut short (the table beside the chart has them whole)."""
     scale_max = max([sum(values) for _, values in groups] + [1])
-    bar_area = WIDTH - LABEL_WIDTH - TOTAL_WIDTH
+    bar_area = WIDTH - label_width - TOTAL_WIDTH
     rows, words = [], []
     for n, (label, values) in enumerate(groups):
         y = TOP + n * ROW_HEIGHT
-        row = Row(label=label if len(label) <= 18 else label[:17] + "…", total=sum(values), y=y,
-                  text_y=y + BAR_HEIGHT / 2 + 5, total_x=LABEL_WIDTH + 6)
-        x = float(LABEL_WIDTH)
+        row = Row(label=label if len(label) <= label_chars else label[:label_chars - 1] + "…", total=sum(values), y=y,
+                  text_y=y + BAR_HEIGHT / 2 + 5, total_x=label_width + 6)
+        x = float(label_width)
         for series, value in enumerate(values):
             if value:
                 width = bar_area * value / scale_max
@@ -85,5 +87,5 @@ def bar_chart(groups: list[tuple[str, list[int]]], series_names: list[str]) -> C
         parts = ", ".join(f"{series_names[s.series]} {s.value}" for s in row.segments)
         words.append(f"{row.label}: {row.total} ({parts}). " if parts else f"{row.label}: {row.total}. ")
     words.append("The table beside the chart has the same figures.")
-    return Chart(rows=rows, width=WIDTH, height=TOP * 2 + len(groups) * ROW_HEIGHT, label_width=LABEL_WIDTH,
+    return Chart(rows=rows, width=WIDTH, height=TOP * 2 + len(groups) * ROW_HEIGHT, label_width=label_width,
                  bar_height=BAR_HEIGHT, scale_max=scale_max, description="".join(words))

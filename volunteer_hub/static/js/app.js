@@ -19,4 +19,11 @@
       form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
     });
   });
+  // The impact report: typing a date means "Choose dates".
+  document.querySelectorAll("form[data-custom-period]").forEach(function (form) {
+    var period = form.querySelector("select[name=period]");
+    form.querySelectorAll("input[type=date]").forEach(function (input) {
+      input.addEventListener("change", function () { if (period) { period.value = "custom"; } });
+    });
+  });
 })();

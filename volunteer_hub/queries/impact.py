@@ -1,0 +1,379 @@
+"""The impact report's figures: training, certificates, equipment and people for a period and
+the period of the same length before it, aggregated in SQL (one statement per table of figures,
+each answering both periods at once), never row by row in Python.
+
+A period is a pair of Europe/London dates, both included. Times are compared with the UTC instant
+of London midnight at each end, so a session at 00:30 on 1 April (BST) belongs to April although
+it is 23:30 on 31 March in UTC. Every figure is defined in DEFINITIONS, which the page prints under
+"How these figures are counted"; the tests check the figures against those words.
+
+The organisation filter (one organisation, or every organisation of a kind) applies to figures
+about people; the equipment figures are the partnership's (stock is not owned by organisations).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import Date, Float, and_, case, distinct, exists, func, literal, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
+
+from volunteer_hub import clock
+from volunteer_hub.models import (
+    ATTENDED,
+    WAITING,
+    Attendance,
+    AttendanceStatus,
+    Booking,
+    Certificate,
+    Course,
+    HandOutTotal,
+    Holder,
+    HolderKind,
+    Item,
+    MovementKind,
+    Organisation,
+    OrganisationKind,
+    SessionStatus,
+    StockBalance,
+    StockMovement,
+    TotalGrain,
+    TrainingSession,
+    User,
+    UserRole,
+    db,
+)
+from volunteer_hub.models.certificates import NEVER
+from volunteer_hub.queries import equipment as equipment_queries
+from volunteer_hub.queries.compliance import _cells_on
+
+DEFINITIONS = {
+    "sessions": "Sessions that started in the period, were not cancelled, and whose register was finalised.",
+    "trained": "Different people marked present, late or left early on a finalised register of a session that started "
+               "in the period (someone trained twice counts once; per course, once per course).",
+    "attendance_rate": "Marks of present, late or left early, out of every mark on those registers (booked people "
+                       "and walk-ins).",
+    "no_show_rate": "Marks of absent, out of every mark on those registers.",
+    "late_cancellations": "Bookings cancelled after the session's cancellation cut-off, cancelled in the period.",
+    "waiting": "People on a waiting list (or offered a place they had not yet taken) at the end of the period, for "
+               "sessions that had not started.",
+    "hours": "Hours of training delivered: each session's length times the people marked present, late or left early.",
+    "valid": "People holding a certificate of the course that was valid on the last day of the period (not expired, "
+             "revoked or withdrawn by then).",
+    "issued": "Certificates issued in the period (dated in it), including ones recorded from other trainers.",
+    "lapsed": "Certificates that expired in the period whose holder had no later certificate of the same course by the "
+              "end of the period.",
+    "compliance": "Of the active people each requirement applies to (by role or kind of organisation), the share holding "
+                  "a valid certificate of every required course on the last day of the period. A venue is fully "
+                  "compliant when all of its people are.",
+    "handed_out": "Items handed out to the public from kit bags and venues, dated in the period, less any hand-out "
+                  "reversed since (the same figures as the hand-out report).",
+    "venues": "Items issued from a store to a venue, dated in the period, less reversals.",
+    "kit_bags": "Kit bags that recorded at least one hand-out in the period.",
+    "stock": "Items held in stores, kit bags and venues at the end of the period.",
+    "written_off": "Items written off (lost, damaged, out of date), dated in the period, less reversals.",
+    "active": "Open accounts on the last day of the period (not deactivated or erased), by organisation and role.",
+    "sign_ups": "Accounts created in the period.",
+    "dbs": "People whose DBS check must be renewed in the next 90 days from today (whatever the period).",
+}
+DBS_DAYS = 90
+
+
+# --- the period ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # included
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length that ends the day before this one starts."""
+        end = self.start - dt.timedelta(days=1)
+        return Period(end - dt.timedelta(days=self.days - 1), end)
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return clock.start_of_day(self.start)
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        """London midnight after the last day (not included)."""
+        return clock.start_of_day(self.end + dt.timedelta(days=1))
+
+    def months(self) -> list[dt.date]:
+        """The first day of each calendar month the period touches."""
+        month, out = self.start.replace(day=1), []
+        while month <= self.end:
+            out.append(month)
+            month = clock.add_months(month, 1)
+        return out
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose people the figures count: everyone, one organisation, or every organisation of a kind."""
+    organisation_id: int | None = None
+    kind: OrganisationKind | None = None
+
+    def condition(self, person_id):
+        if self.organisation_id is not None:
+            return person_id.in_(select(User.id).where(User.organisation_id == self.organisation_id))
+        if self.kind is not None:
+            return person_id.in_(select(User.id).join(Organisation, Organisation.id == User.organisation_id)
+                                 .where(Organisation.kind == self.kind))
+        return literal(True)
+
+
+class hours_between(FunctionElement):  # noqa: N801 - an SQL function, named like one
+    """Hours from the first time to the second, in SQL (SQLite and PostgreSQL say it differently)."""
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(hours_between, "sqlite")
+def _hours_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+
+@compiles(hours_between)
+def _hours_default(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+
+
+def _in(column, period: Period, *, dates: bool = False):
+    if dates:
+        return and_(column >= period.start, column <= period.end)
+    return and_(column >= period.starts_at, column < period.ends_at)
+
+
+def _which(column, current: Period, *, dates: bool = False):
+    """1 for the current period, 0 for the previous one (the statement reads both at once)."""
+    return case((_in(column, current, dates=dates), 1), else_=0).label("current")
+
+
+def _rows(stmt) -> list:
+    return db.session.execute(stmt).all()
+
+
+# --- training --------------------------------------------------------------------------------------
+_ATTENDED = [s.value for s in ATTENDED]
+
+
+def _delivered(period_from: dt.datetime, period_to: dt.datetime):
+    s = TrainingSession
+    return and_(s.starts_at >= period_from, s.starts_at < period_to, s.status != SessionStatus.CANCELLED,
+                s.finalised_at.is_not(None))
+
+
+def training(current: Period, scope: Scope) -> dict:
+    """Two statements: per course and period (sessions, people, marks, hours), and a union of the
+    counts that are not per course (people overall and by month, late cancellations, waiting)."""
+    previous = current.previous()
+    s, a = TrainingSession, Attendance
+    attended = a.status.in_(ATTENDED)
+    which = _which(s.starts_at, current)
+    per_course = (
+        select(s.course_id, which, func.count(distinct(s.id)), func.count(distinct(case((attended, a.user_id)))),
+               func.count(a.id), func.count(case((attended, 1))), func.count(case((a.status == AttendanceStatus.ABSENT, 1))),
+               func.coalesce(func.sum(case((attended, hours_between(s.starts_at, s.ends_at)))), 0))
+        .outerjoin(a, and_(a.session_id == s.id, scope.condition(a.user_id)))
+        .where(_delivered(previous.starts_at, current.ends_at))
+        .group_by(s.course_id, which))
+    trained = and_(_delivered(previous.starts_at, current.ends_at), attended, scope.condition(a.user_id))
+    month = _month_case(s.starts_at, current.months())
+    b = Booking
+    late_which = _which(b.cancelled_at, current)
+    counts = union_all(
+        select(literal("people"), which, func.count(distinct(a.user_id))).join(s, s.id == a.session_id)
+        .where(trained).group_by(which),
+        select(literal("month"), month, func.count(distinct(a.user_id))).join(s, s.id == a.session_id)
+        .where(trained, s.starts_at >= current.starts_at).group_by(month),
+        select(literal("late"), late_which, func.count())
+        .where(b.is_late_cancellation.is_(True), b.cancelled_at >= previous.starts_at, b.cancelled_at < current.ends_at,
+               scope.condition(b.user_id)).group_by(late_which),
+        *_waiting(current, previous, scope))
+    rows = defaultdict(dict)
+    for tag, key, value in _rows(counts):
+        rows[tag][key] = value
+    return {"per_course": _rows(per_course), "people": rows["people"], "by_month": rows["month"],
+            "late": rows["late"], "waiting": {1: rows["waiting"].get(1, 0), 0: rows["waiting"].get(0, 0)}}
+
+
+def _waiting_at(moment: dt.datetime, b, s):
+    """A booking that, at `moment`, was waiting for a session not yet started."""
+    return and_(b.created_at < moment, s.starts_at >= moment,
+                or_(b.confirmed_at.is_(None), b.confirmed_at >= moment),
+                or_(b.cancelled_at.is_(None), b.cancelled_at >= moment),
+                or_(b.status.in_(WAITING), b.confirmed_at >= moment, b.cancelled_at >= moment,
+                    b.offer_expires_at >= moment))
+
+
+def _waiting(current: Period, previous: Period, scope: Scope) -> list:
+    b, s = Booking, TrainingSession
+    return [select(literal("waiting"), literal(n), func.count(distinct(b.user_id))).join(s, s.id == b.session_id)
+            .where(_waiting_at(period.ends_at, b, s), scope.condition(b.user_id))
+            for n, period in ((1, current), (0, previous))]
+
+
+def _month_case(column, months: list[dt.date]):
+    """The index of the London calendar month `column` falls in (the months given, in order)."""
+    bounds = [clock.start_of_day(m) for m in months]
+    return case(*[(column >= bound, n) for n, bound in reversed(list(enumerate(bounds)))], else_=-1)
+
+
+# --- certificates ----------------------------------------------------------------------------------
+def _valid_on(c, day: dt.date):
+    moment = clock.start_of_day(day + dt.timedelta(days=1))
+    return and_(c.issued_on <= day, or_(c.expires_on.is_(None), c.expires_on >= day),
+                or_(c.revoked_at.is_(None), c.revoked_at >= moment), or_(c.withdrawn_at.is_(None), c.withdrawn_at >= moment))
+
+
+def _lapsed_in(c, period: Period):
+    later = aliased(Certificate)
+    renewed = exists().where(later.user_id == c.user_id, later.course_id == c.course_id, later.id != c.id,
+                             later.issued_on <= period.end, later.revoked_at.is_(None), later.withdrawn_at.is_(None),
+                             func.coalesce(later.expires_on, literal(NEVER, Date)) > c.expires_on)
+    return and_(c.expires_on >= period.start, c.expires_on <= period.end, c.revoked_at.is_(None),
+                c.withdrawn_at.is_(None), ~renewed)
+
+
+def certificates(current: Period, scope: Scope) -> list:
+    """[(course_id, valid now, valid before, issued now, issued before, lapsed now, lapsed before)]."""
+    previous = current.previous()
+    c = Certificate
+
+    def people(condition):
+        return func.count(distinct(case((condition, c.user_id))))
+
+    def count(condition):
+        return func.count(case((condition, 1)))
+
+    return _rows(select(c.course_id, people(_valid_on(c, current.end)), people(_valid_on(c, previous.end)),
+                        count(_in(c.issued_on, current, dates=True)), count(_in(c.issued_on, previous, dates=True)),
+                        count(_lapsed_in(c, current)), count(_lapsed_in(c, previous)))
+                 .where(c.course_id.is_not(None), c.issued_on <= current.end, scope.condition(c.user_id),
+                        or_(c.expires_on.is_(None), c.expires_on >= previous.start, c.issued_on >= previous.start))
+                 .group_by(c.course_id))
+
+
+def compliance(current: Period, scope: Scope) -> list:
+    """[(organisation_id or None, people with a requirement, people holding all)] on the period's last day."""
+    cells = _cells_on(literal(current.end, Date), literal(current.end, Date), None)
+    gaps = (select(cells.c.user_id, func.count(case((cells.c.status.in_(("missing", "expired")), 1))).label("gaps"))
+            .group_by(cells.c.user_id).subquery("gaps"))
+    u = User
+    return _rows(select(u.organisation_id, func.count(), func.count(case((gaps.c.gaps == 0, 1))))
+                 .join(u, u.id == gaps.c.user_id)
+                 .where(u.is_active.is_(True), u.erased_at.is_(None), u.created_at < current.ends_at,
+                        scope.condition(u.id))
+                 .group_by(u.organisation_id))
+
+
+# --- equipment -------------------------------------------------------------------------------------
+def _not_reversed(m):
+    reversal = aliased(StockMovement)
+    return ~exists().where(reversal.reverses_id == m.id)
+
+
+def equipment(current: Period) -> dict:
+    """Two statements: the hand-out roll-up for the period (by month and place, as the hand-out
+    report reads it), and a union of the rest: venue issues and write-offs by item and period, the
+    previous period's hand-outs (day totals), kit bags that handed out, and stock at the end."""
+    previous = current.previous()
+    m, to_holder, t = StockMovement, aliased(Holder), HandOutTotal
+    kind = case((m.kind == MovementKind.WRITE_OFF, "written_off"), else_="venues")
+    which = _which(m.occurred_on, current, dates=True)
+    bags = [select(literal("kit_bags"), literal(n), literal(None), func.count(distinct(m.from_holder_id)))
+            .where(m.kind == MovementKind.HAND_OUT, m.occurred_on >= period.start, m.occurred_on <= period.end)
+            for n, period in ((1, current), (0, previous))]
+    rows = _rows(union_all(
+        select(kind, which, m.item_id, func.sum(m.quantity))
+        .outerjoin(to_holder, to_holder.id == m.to_holder_id)
+        .where(m.occurred_on >= previous.start, m.occurred_on <= current.end, _not_reversed(m),
+               or_(m.kind == MovementKind.WRITE_OFF,
+                   and_(m.kind == MovementKind.ISSUE, to_holder.kind == HolderKind.ORGANISATION)))
+        .group_by(kind, which, m.item_id),
+        select(literal("handed_before"), literal(0), literal(None), func.coalesce(func.sum(t.quantity), 0))
+        .where(t.grain == TotalGrain.DAY, t.period_start >= previous.start, t.period_start <= previous.end),
+        *bags,
+        _stock_at(current.end)))
+    now_month, now_place = equipment_queries.handed_out(current.start, current.end)
+    out = {"moved": [], "kit_bags": {}, "stock": {}, "handed_before": 0}
+    for tag, key, item_id, quantity in rows:
+        if tag == "kit_bags":
+            out["kit_bags"][key] = quantity
+        elif tag == "stock":
+            out["stock"][item_id] = int(quantity)
+        elif tag == "handed_before":
+            out["handed_before"] = int(quantity)
+        else:
+            out["moved"].append((tag, key, item_id, int(quantity)))
+    out["handed_out"] = (now_month, now_place)
+    return out
+
+
+def _stock_at(day: dt.date):
+    """SQL: ("stock", 1, item_id, items held) at the end of `day`: today's balances less what moved in and out since."""
+    m = StockMovement
+    since = func.coalesce(func.sum(case((m.to_holder_id.is_not(None), m.quantity), else_=0)
+                                   - case((m.from_holder_id.is_not(None), m.quantity), else_=0)), 0)
+    after = select(m.item_id, since.label("since")).where(m.occurred_on > day).group_by(m.item_id).subquery()
+    held = select(StockBalance.item_id, func.sum(StockBalance.quantity).label("held")) \
+        .group_by(StockBalance.item_id).subquery()
+    return (select(literal("stock"), literal(1), held.c.item_id, held.c.held - func.coalesce(after.c.since, 0))
+            .outerjoin(after, after.c.item_id == held.c.item_id))
+
+
+# --- people ----------------------------------------------------------------------------------------
+def people(current: Period, scope: Scope) -> dict:
+    """One statement: open accounts by organisation and role; sign-ups in each period and DBS
+    checks to renew (one row, in the same shape)."""
+    previous = current.previous()
+    u = User
+    open_account = and_(u.is_active.is_(True), u.erased_at.is_(None), u.created_at < current.ends_at)
+    today = clock.today()
+    dbs_due = and_(u.dbs_renew_by >= today, u.dbs_renew_by <= today + dt.timedelta(days=DBS_DAYS),
+                   u.is_active.is_(True), u.erased_at.is_(None))
+    rows = _rows(union_all(
+        select(literal("role"), u.organisation_id, UserRole.role, func.count(), literal(0), literal(0))
+        .join(UserRole, UserRole.user_id == u.id).where(open_account, scope.condition(u.id))
+        .group_by(u.organisation_id, UserRole.role),
+        select(literal("counts"), literal(None), literal(None), func.count(case((_in(u.created_at, current), 1))),
+               func.count(case((_in(u.created_at, previous), 1))), func.count(case((dbs_due, 1))))
+        .where(or_(u.created_at >= previous.starts_at, u.dbs_renew_by >= today), scope.condition(u.id))))
+    by_role = [(org, role, n) for tag, org, role, n, _b, _c in rows if tag == "role"]
+    counts = next(((a, b, c) for tag, _o, _r, a, b, c in rows if tag == "counts"), (0, 0, 0))
+    return {"by_role": by_role, "sign_ups": {1: counts[0], 0: counts[1]}, "dbs": counts[2]}
+
+
+# --- names -----------------------------------------------------------------------------------------
+@dataclass
+class Names:
+    courses: dict[int, str] = field(default_factory=dict)
+    items: dict[int, str] = field(default_factory=dict)
+    organisations: dict[int, tuple[str, OrganisationKind]] = field(default_factory=dict)
+
+
+def names() -> Names:
+    """Organisations (by name: also the filter's choices), courses and items by id, in one query."""
+    rows = _rows(union_all(
+        select(literal("org"), Organisation.id, Organisation.name, Organisation.kind),
+        select(literal("course"), Course.id, Course.title, literal(None)),
+        select(literal("item"), Item.id, Item.name, literal(None))))
+    out = Names()
+    for tag, id_, name, kind in sorted(rows, key=lambda r: r[2]):
+        if tag == "org":
+            out.organisations[id_] = (name, kind)
+        elif tag == "course":
+            out.courses[id_] = name
+        else:
+            out.items[id_] = name
+    return out
