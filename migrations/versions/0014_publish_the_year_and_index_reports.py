@@ -6,7 +6,9 @@ Create Date: 2026-12-07 02:10:00
 
 - published_summaries: a period's headline figures as published, with the text and who published;
 - stock_movements (kind, occurred_on) becomes (kind, occurred_on, from_holder_id): the report counts
-  the kit bags that handed out in a period from the index alone (11 s to 0.1 s at scale 100 on SQLite).
+  the kit bags that handed out in a period from the index alone (11 s to 0.04 s at scale 100 on
+  SQLite); (to_holder_id) becomes (to_holder_id, kind, occurred_on): issues to the few hundred
+  venues in a period are read by recipient, not among every issue to every kit bag (0.2 s to 0.05 s).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -37,9 +39,14 @@ def upgrade():
     op.create_index('ix_stock_movements_kind_occurred_on_from', 'stock_movements',
                     ['kind', 'occurred_on', 'from_holder_id'], unique=False)
     op.drop_index('ix_stock_movements_kind_occurred_on', table_name='stock_movements')
+    op.create_index('ix_stock_movements_to_holder_id_kind_occurred_on', 'stock_movements',
+                    ['to_holder_id', 'kind', 'occurred_on'], unique=False)
+    op.drop_index('ix_stock_movements_to_holder_id', table_name='stock_movements')
 
 
 def downgrade():
+    op.create_index('ix_stock_movements_to_holder_id', 'stock_movements', ['to_holder_id'], unique=False)
+    op.drop_index('ix_stock_movements_to_holder_id_kind_occurred_on', table_name='stock_movements')
     op.create_index('ix_stock_movements_kind_occurred_on', 'stock_movements', ['kind', 'occurred_on'], unique=False)
     op.drop_index('ix_stock_movements_kind_occurred_on_from', table_name='stock_movements')
     op.drop_index(op.f('ix_published_summaries_published_at'), table_name='published_summaries')

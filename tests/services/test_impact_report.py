@@ -171,3 +171,43 @@ def test_the_csv_has_every_table_with_the_page_figures(app, client, frozen):
     assert ("Training: headline figures", "People trained", "This period", "1") in expected
     page = client.get(f"/reports/impact?{query}").get_data(as_text=True)
     assert "1 person trained (new on the previous 61 days); 0 items handed out." in page
+
+
+def test_required_training_by_venue_and_the_fully_compliant_ones(app, frozen):
+    from tests.factories_certificates import require
+
+    course = make_course("Ask for Angela", validity_months=12)
+    require(course, kind=OrganisationKind.LICENSED_VENUE)
+    anchor, crown = make_org("The Anchor", OrganisationKind.LICENSED_VENUE), make_org("The Crown",
+                                                                                      OrganisationKind.LICENSED_VENUE)
+    with clock.freeze(dt.datetime(2025, 1, 1, 12, 0, tzinfo=UTC)):  # accounts open before the period's end
+        held, lapsed, alone = make_user(organisation=anchor), make_user(organisation=anchor), make_user(organisation=crown)
+    make_user(organisation=crown)  # joined after the period: not counted
+    with clock.freeze(dt.datetime(2025, 9, 1, 12, 0, tzinfo=UTC)):
+        issue(held, course, dt.date(2025, 9, 1))  # valid until 1 Sep 2026
+        issue(alone, course, dt.date(2025, 9, 1))
+    with clock.freeze(dt.datetime(2025, 3, 1, 12, 0, tzinfo=UTC)):
+        issue(lapsed, course, dt.date(2025, 3, 1))  # expired 1 Mar 2026, before the period's end
+    make_user(organisation=make_org("Street Pastors", OrganisationKind.STREET_PASTORS))  # no requirement
+
+    report = build(MARCH_APRIL, Scope())
+    assert _table(report, "certificates-venues").rows == [["The Anchor", 2, 1, "50%"], ["The Crown", 1, 1, "100%"]]
+    assert _table(report, "certificates-organisations").rows == []
+    assert _figures(report, "certificates")["compliance"] == (1, None)
+
+
+def test_people_waiting_at_the_end_of_each_period(app, frozen):
+    from tests.factories_training import make_booking
+    from volunteer_hub.models import BookingStatus
+
+    course = make_course("Bystander intervention")
+    may = _session(course, dt.datetime(2026, 5, 20, 18, 0, tzinfo=UTC), 2, finalised=False)
+    waiting, booked, promoted = make_user(), make_user(), make_user()
+    with clock.freeze(dt.datetime(2026, 4, 20, 12, 0, tzinfo=UTC)):
+        make_booking(may, waiting, BookingStatus.WAITLISTED)  # still waiting
+        make_booking(may, booked)  # had a place
+        late = make_booking(may, promoted, BookingStatus.WAITLISTED)
+    late.status, late.confirmed_at = BookingStatus.CONFIRMED, dt.datetime(2026, 5, 2, 9, 0, tzinfo=UTC)  # after the end
+    db.session.commit()
+
+    assert _figures(build(MARCH_APRIL, Scope()), "training")["waiting"] == (2, 0)

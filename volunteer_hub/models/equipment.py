@@ -201,8 +201,8 @@ class StockMovement(db.Model):
     from_holder_id: Mapped[int | None] = mapped_column(
         ForeignKey("equipment_holders.id", ondelete="RESTRICT"), index=True
     )
-    to_holder_id: Mapped[int | None] = mapped_column(
-        ForeignKey("equipment_holders.id", ondelete="RESTRICT"), index=True
+    to_holder_id: Mapped[int | None] = mapped_column(  # indexed with kind and day (below)
+        ForeignKey("equipment_holders.id", ondelete="RESTRICT")
     )
     quantity: Mapped[int]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -240,6 +240,8 @@ class StockMovement(db.Model):
         # The reports: a kind of movement in a date range; with the giver, the impact report counts
         # the kit bags that handed out from the index alone.
         Index("ix_stock_movements_kind_occurred_on_from", "kind", "occurred_on", "from_holder_id"),
+        # A holder's history (to_holder_id alone), and the report's issues to venues in a date range.
+        Index("ix_stock_movements_to_holder_id_kind_occurred_on", "to_holder_id", "kind", "occurred_on"),
     )
 
     @property

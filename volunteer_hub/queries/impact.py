@@ -48,7 +48,7 @@ from volunteer_hub.models import (
 )
 from volunteer_hub.models.certificates import NEVER
 from volunteer_hub.queries import equipment as equipment_queries
-from volunteer_hub.queries.compliance import _cells_on
+from volunteer_hub.queries.compliance import _required_pairs
 
 DEFINITIONS = {
     "sessions": "Sessions that started in the period, were not cancelled, and whose register was finalised.",
@@ -207,9 +207,11 @@ def training(current: Period, scope: Scope) -> dict:
             "late": rows["late"], "waiting": {1: rows["waiting"].get(1, 0), 0: rows["waiting"].get(0, 0)}}
 
 
-def _waiting_at(moment: dt.datetime, b, s):
-    """A booking that, at `moment`, was waiting for a session not yet started."""
-    return and_(b.created_at < moment, s.starts_at >= moment,
+def _waiting_at(moment: dt.datetime, b):
+    """A booking that, at `moment`, was waiting for a session not yet started (the sessions read by
+    their start, then their bookings: not every booking there is)."""
+    later = select(TrainingSession.id).where(TrainingSession.starts_at >= moment)
+    return and_(b.session_id.in_(later), b.created_at < moment,
                 or_(b.confirmed_at.is_(None), b.confirmed_at >= moment),
                 or_(b.cancelled_at.is_(None), b.cancelled_at >= moment),
                 or_(b.status.in_(WAITING), b.confirmed_at >= moment, b.cancelled_at >= moment,
@@ -217,9 +219,9 @@ def _waiting_at(moment: dt.datetime, b, s):
 
 
 def _waiting(current: Period, previous: Period, scope: Scope) -> list:
-    b, s = Booking, TrainingSession
-    return [select(literal("waiting"), literal(n), func.count(distinct(b.user_id))).join(s, s.id == b.session_id)
-            .where(_waiting_at(period.ends_at, b, s), scope.condition(b.user_id))
+    b = Booking
+    return [select(literal("waiting"), literal(n), func.count(distinct(b.user_id)))
+            .where(_waiting_at(period.ends_at, b), scope.condition(b.user_id))
             for n, period in ((1, current), (0, previous))]
 
 
@@ -246,31 +248,37 @@ def _lapsed_in(c, period: Period):
 
 
 def certificates(current: Period, scope: Scope) -> list:
-    """[(course_id, valid now, valid before, issued now, issued before, lapsed now, lapsed before)]."""
+    """[(course_id, valid now, valid before, issued now, issued before, lapsed now, lapsed before)],
+    from one union whose parts each read their own index (expiry, issue date) rather than one
+    pass over every certificate testing six conditions."""
     previous = current.previous()
     c = Certificate
-
-    def people(condition):
-        return func.count(distinct(case((condition, c.user_id))))
-
-    def count(condition):
-        return func.count(case((condition, 1)))
-
-    return _rows(select(c.course_id, people(_valid_on(c, current.end)), people(_valid_on(c, previous.end)),
-                        count(_in(c.issued_on, current, dates=True)), count(_in(c.issued_on, previous, dates=True)),
-                        count(_lapsed_in(c, current)), count(_lapsed_in(c, previous)))
-                 .where(c.course_id.is_not(None), c.issued_on <= current.end, scope.condition(c.user_id),
-                        or_(c.expires_on.is_(None), c.expires_on >= previous.start, c.issued_on >= previous.start))
-                 .group_by(c.course_id))
+    mine = and_(c.course_id.is_not(None), scope.condition(c.user_id))
+    parts = [select(literal("valid"), literal(n), c.course_id, func.count(distinct(c.user_id)))
+             .where(mine, _valid_on(c, period.end)).group_by(c.course_id)
+             for n, period in ((1, current), (0, previous))]
+    for tag, condition in (("issued", lambda p: _in(c.issued_on, p, dates=True)), ("lapsed", lambda p: _lapsed_in(c, p))):
+        parts += [select(literal(tag), literal(n), c.course_id, func.count()).where(mine, condition(period))
+                  .group_by(c.course_id) for n, period in ((1, current), (0, previous))]
+    figures: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    for tag, which, course_id, count in _rows(union_all(*parts)):
+        figures[course_id][(tag, which)] = count
+    return [(course_id, f[("valid", 1)], f[("valid", 0)], f[("issued", 1)], f[("issued", 0)], f[("lapsed", 1)],
+             f[("lapsed", 0)]) for course_id, f in figures.items()]
 
 
 def compliance(current: Period, scope: Scope) -> list:
-    """[(organisation_id or None, people with a requirement, people holding all)] on the period's last day."""
-    cells = _cells_on(literal(current.end, Date), literal(current.end, Date), None)
-    gaps = (select(cells.c.user_id, func.count(case((cells.c.status.in_(("missing", "expired")), 1))).label("gaps"))
-            .group_by(cells.c.user_id).subquery("gaps"))
+    """[(organisation_id or None, people with a requirement, people holding all)] on the period's
+    last day. Each (person, required course) pair asks the (user, course) index whether a valid
+    certificate exists, rather than grouping every certificate there is first."""
+    required = _required_pairs(None)
+    c = aliased(Certificate)
+    held = exists().where(c.user_id == required.c.user_id, c.course_id == required.c.course_id,
+                          _valid_on(c, current.end))
+    gaps = (select(required.c.user_id, func.max(case((held, 0), else_=1)).label("gap"))
+            .group_by(required.c.user_id).subquery("gaps"))
     u = User
-    return _rows(select(u.organisation_id, func.count(), func.count(case((gaps.c.gaps == 0, 1))))
+    return _rows(select(u.organisation_id, func.count(), func.count(case((gaps.c.gap == 0, 1))))
                  .join(u, u.id == gaps.c.user_id)
                  .where(u.is_active.is_(True), u.erased_at.is_(None), u.created_at < current.ends_at,
                         scope.condition(u.id))
@@ -288,7 +296,7 @@ def equipment(current: Period) -> dict:
     report reads it), and a union of the rest: venue issues and write-offs by item and period, the
     previous period's hand-outs (day totals), kit bags that handed out, and stock at the end."""
     previous = current.previous()
-    m, to_holder, t = StockMovement, aliased(Holder), HandOutTotal
+    m, t = StockMovement, HandOutTotal
     kind = case((m.kind == MovementKind.WRITE_OFF, "written_off"), else_="venues")
     which = _which(m.occurred_on, current, dates=True)
     bags = [select(literal("kit_bags"), literal(n), literal(None), func.count(distinct(m.from_holder_id)))
@@ -296,10 +304,12 @@ def equipment(current: Period) -> dict:
             for n, period in ((1, current), (0, previous))]
     rows = _rows(union_all(
         select(kind, which, m.item_id, func.sum(m.quantity))
-        .outerjoin(to_holder, to_holder.id == m.to_holder_id)
         .where(m.occurred_on >= previous.start, m.occurred_on <= current.end, _not_reversed(m),
+               # Issues to venues read through the index by recipient (a few hundred venues), not
+               # every issue of two years (most go to kit bags).
                or_(m.kind == MovementKind.WRITE_OFF,
-                   and_(m.kind == MovementKind.ISSUE, to_holder.kind == HolderKind.ORGANISATION)))
+                   and_(m.kind == MovementKind.ISSUE, m.to_holder_id.in_(
+                       select(Holder.id).where(Holder.kind == HolderKind.ORGANISATION)))))
         .group_by(kind, which, m.item_id),
         select(literal("handed_before"), literal(0), literal(None), func.coalesce(func.sum(t.quantity), 0))
         .where(t.grain == TotalGrain.DAY, t.period_start >= previous.start, t.period_start <= previous.end),
@@ -321,13 +331,16 @@ def equipment(current: Period) -> dict:
 
 
 def _stock_at(day: dt.date):
-    """SQL: ("stock", 1, item_id, items held) at the end of `day`: today's balances less what moved in and out since."""
+    """SQL: ("stock", 1, item_id, items held) at the end of `day`: today's balances less what moved
+    in and out since (nothing is dated after today, so a period ending today reads the balances only)."""
     m = StockMovement
+    held = select(StockBalance.item_id, func.sum(StockBalance.quantity).label("held")) \
+        .group_by(StockBalance.item_id).subquery()
+    if day >= clock.today():
+        return select(literal("stock"), literal(1), held.c.item_id, held.c.held)
     since = func.coalesce(func.sum(case((m.to_holder_id.is_not(None), m.quantity), else_=0)
                                    - case((m.from_holder_id.is_not(None), m.quantity), else_=0)), 0)
     after = select(m.item_id, since.label("since")).where(m.occurred_on > day).group_by(m.item_id).subquery()
-    held = select(StockBalance.item_id, func.sum(StockBalance.quantity).label("held")) \
-        .group_by(StockBalance.item_id).subquery()
     return (select(literal("stock"), literal(1), held.c.item_id, held.c.held - func.coalesce(after.c.since, 0))
             .outerjoin(after, after.c.item_id == held.c.item_id))
 
