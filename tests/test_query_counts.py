@@ -20,7 +20,7 @@ from tests.factories import make_org, make_user, sign_in_as
 from tests.factories_certificates import mark, require
 from tests.factories_equipment import make_asset, make_item, make_place, make_store
 from tests.factories_training import make_booking, make_course, make_session
-from volunteer_hub.models import AttendanceStatus, AuditEntry, BookingStatus, Role, SessionStatus, db, utcnow
+from volunteer_hub.models import AttendanceStatus, AuditEntry, BookingStatus, Role, SessionStatus, UserRole, db, utcnow
 from volunteer_hub.services import certificates as certificate_service
 from volunteer_hub.services import equipment as equipment_service
 
@@ -60,6 +60,10 @@ KEY_PAGES: list[KeyPage] = [
     KeyPage("stock by holder", "/equipment/stock", Role.COORDINATOR),
     KeyPage("my kit bag", "/equipment/kit-bag", Role.VOLUNTEER),
     KeyPage("equipment report", "/equipment/report", Role.COORDINATOR),
+    # staff forms whose people come from a picker, not a list of everyone
+    KeyPage("issue stock form", "/equipment/issue", Role.COORDINATOR),
+    KeyPage("issue stock form, found", "/equipment/issue?find=volunteer_ids&people_q=person", Role.COORDINATOR),
+    KeyPage("new session form", "/training/sessions/new", Role.COORDINATOR),
     # the impact report: the whole partnership, and one organisation
     KeyPage("impact report", "/reports/impact", Role.COORDINATOR),
     KeyPage("impact report, one kind of organisation", "/reports/impact?period=last_year&kind=licensed_venue",
@@ -254,3 +258,24 @@ def test_a_hand_out_post_takes_the_same_few_queries_whatever_the_data(app, clien
 def test_query_counting_is_off_by_default(client, volunteer):
     sign_in_as(client, volunteer)
     assert "X-Query-Count" not in client.get("/profile").headers
+
+
+PICKER_PAGES = ["/equipment/issue", "/training/sessions/new"]
+
+
+@pytest.mark.parametrize("path", PICKER_PAGES)
+def test_forms_with_a_people_picker_do_not_grow_with_the_people(app, client, path):
+    """The forms that used to list everyone: at most 20 people whatever the data, so the page
+    stays the same few kilobytes (issue 16: 2.3 MiB at 10,000 people before)."""
+    def size(data):
+        for person in data["people"]:  # trainers too, for the new session form's picker
+            if not person.has_role(Role.TRAINER):
+                person.role_rows.append(UserRole(role=Role.TRAINER))
+        db.session.commit()
+        response = client.get(path)
+        assert response.status_code == 200
+        return len(response.data)
+
+    _data, sizes = _counts_at_both_sizes(app, client, Role.COORDINATOR, size)
+    assert sizes[1] < 200_000, f"{path}: {sizes[1]} bytes"
+    assert sizes[1] - sizes[0] < 20 * 400, f"{path}: {sizes[0]} bytes with {SMALL} people, {sizes[1]} with {LARGE}"

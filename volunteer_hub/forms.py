@@ -8,7 +8,7 @@ import functools
 import wtforms
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectMultipleField
 from wtforms.widgets import HiddenInput, Select, html_params
 
 from volunteer_hub.errors import DomainError
@@ -102,3 +102,21 @@ class OptionalIntSelectField(SelectField):
         if self.data is None:
             return
         super().pre_validate(form)
+
+
+class PeoplePickerField(SelectMultipleField):
+    """Ticked people from a searchable picker (queries/pickers.py): the page lists only the matches
+    for what was typed and those already ticked, so the choices are the ticked ids themselves;
+    views still load each through get_person_or_404, which refuses anyone the viewer may not see."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", int)
+        kwargs.setdefault("choices", [])
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        # Ids only (nonsense and numbers no row could have are dropped: the view then says who is missing).
+        self.data = [int(v) for v in valuelist if str(v).isdigit() and int(v) <= 2**31 - 1]
+
+    def pre_validate(self, form):
+        return None

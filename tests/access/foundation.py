@@ -27,6 +27,7 @@ ACCESS = {
     "people.profile": "user",
     "people.directory": "staff",
     "people.directory_export": "staff",
+    "people.suggest": "staff",
     "people.person": "staff",
     "people.person_dbs": "staff",
     "people.person_roles": "admin",

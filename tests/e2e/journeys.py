@@ -437,6 +437,8 @@ def issue_to_kit_bag(page: Page, item: str, quantity: int, person: str, *, keybo
     choose(page, "From", "Central store", keyboard=keyboard)
     choose(page, "Item", item, keyboard=keyboard)
     fill(page, "Quantity for each recipient", str(quantity), keyboard=keyboard)
+    fill(page, "Find by name or email", person, keyboard=keyboard)  # suggestions follow the typing
+    expect(page.get_by_label(person, exact=False)).to_have_count(1)
     tick(page, person, keyboard=keyboard)
     press(page, button(page, "Issue"), keyboard=keyboard)
     see(page, f"Issued {quantity} {item.lower()}s to each of 1 ({person}'s kit bag).")

@@ -6,13 +6,14 @@ from flask_login import current_user, login_required
 from volunteer_hub import clock
 from volunteer_hub.blueprints.equipment import bp
 from volunteer_hub.blueprints.equipment import forms as f
-from volunteer_hub.blueprints.equipment.helpers import done, item_choices, store_choices, volunteer_choices
+from volunteer_hub.blueprints.equipment.helpers import done, item_choices, store_choices
 from volunteer_hub.blueprints.main.views import add_dashboard_panel
 from volunteer_hub.forms import choices
 from volunteer_hub.models import TimeBand, db
 from volunteer_hub.pagination import requested_page
 from volunteer_hub.queries import equipment as equipment_queries
 from volunteer_hub.queries import home as home_queries
+from volunteer_hub.queries import pickers
 from volunteer_hub.security import (
     STAFF,
     get_holder_or_404,
@@ -23,8 +24,10 @@ from volunteer_hub.security import (
 )
 from volunteer_hub.services import equipment as svc
 from volunteer_hub.services import people as people_service
+from volunteer_hub.services.equipment import store_names
 from volunteer_hub.templating import format_local
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
+from volunteer_hub.urls import INTEGER_MAX
 
 add_dashboard_panel(30, "equipment/_panel.html")
 
@@ -179,18 +182,31 @@ def receive():
 
 
 def _issue_form() -> f.IssueForm:
-    form = f.IssueForm()
-    holders = [h for h, _ in equipment_queries.stock_by_holder(current_user)]
-    stores = svc.list_stores()
-    form.from_holder_id.choices = choices(
-        [(s.id, s.name) for s in stores] + [(h.id, h.display_name) for h in holders if not h.is_store])
+    """The issue form. "From" lists the stores, and the one kit bag or venue the page was opened for
+    (a return); volunteers come from the picker, not a list of everyone. Its "Find" button sends
+    the form back by GET, so the values come from the address then."""
+    finding = request.method == "GET" and "find" in request.args
+    form = f.IssueForm(formdata=request.args if finding else None) if request.method == "GET" else f.IssueForm()
+    stores = store_names()
+    sources = list(stores)
+    chosen = request.args.get("from", type=int) or form.from_holder_id.data
+    if chosen and 0 < chosen <= INTEGER_MAX and chosen not in {i for i, _ in stores}:
+        holder = get_holder_or_404(chosen, current_user)
+        sources.append((holder.id, holder.display_name))
+    form.from_holder_id.choices = choices(sources)
     form.item_id.choices = item_choices()
-    form.volunteer_ids.choices = choices(volunteer_choices())
     form.organisation_ids.choices = choices((o.id, o.name) for o in people_service.list_organisations())
-    form.to_store_id.choices = choices([("", "No store")] + [(s.id, s.name) for s in stores])
+    form.to_store_id.choices = choices([("", "No store")] + stores)
     if request.method == "GET" and request.args.get("from", type=int):
         form.from_holder_id.data = request.args.get("from", type=int)
     return form
+
+
+def _picker(form: f.IssueForm) -> dict:
+    """What the volunteers' picker shows: the ticked people and the matches for what was typed."""
+    typed = request.args.get("people_q", "") if request.method == "GET" else request.form.get("people_q", "")
+    return {"search_value": typed, "ticked": pickers.people_named(current_user, form.volunteer_ids.data),
+            "matches": pickers.people_matching(current_user, typed)}
 
 
 def _recipients(form: f.IssueForm) -> list:
@@ -215,7 +231,7 @@ def issue():
             done(outcome, f"Issued {m.item.count(m.quantity)} to each of {len(outcome.movements)} "
                  f"({', '.join(x.to_holder.display_name for x in outcome.movements)}).")
             return redirect(url_for("equipment.holder", holder_id=m.from_holder_id))
-    return render_template("equipment/issue.html", form=form), refused_status(form)
+    return render_template("equipment/issue.html", form=form, picker=_picker(form)), refused_status(form)
 
 
 @bp.route("/equipment/holders/<int:holder_id>/write-off", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from volunteer_hub.blueprints.people import bp
@@ -16,6 +16,7 @@ from volunteer_hub.forms import ButtonForm, choices
 from volunteer_hub.models import OrganisationKind, Role, db
 from volunteer_hub.pagination import requested_page
 from volunteer_hub.queries import audit as audit_queries
+from volunteer_hub.queries import pickers
 from volunteer_hub.security import (
     STAFF,
     can_manage_agencies,
@@ -81,6 +82,18 @@ def directory():
     form = _directory_form()
     page = people_service.directory_page(_directory_filter(form), requested_page(), current_user)
     return render_template("people/directory.html", form=form, page=page)
+
+
+@bp.get("/people/suggest")
+@role_required(*STAFF)
+def suggest():
+    """The pickers' suggestions as you type: at most 20 active people matching `q` whom the viewer
+    may see, as JSON ({"people": [{"id", "label"}], "more": bool})."""
+    q = request.args.get("q", "")[:100]
+    role = request.args.get("role")
+    found = pickers.people_matching(current_user, q, role=Role(role) if role in {r.value for r in Role} else None)
+    return jsonify(people=[{"id": i, "label": label} for i, label in found[:pickers.PICK_LIMIT]],
+                   more=len(found) > pickers.PICK_LIMIT)
 
 
 @bp.get("/people/export.csv")

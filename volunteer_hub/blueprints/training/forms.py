@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from volunteer_hub.forms import Form, OptionalIntSelectField, SelectField, choices
+from volunteer_hub.forms import Form, OptionalIntSelectField, PeoplePickerField, SelectField, choices
 from volunteer_hub.models import AttendanceStatus
 
 
@@ -45,7 +45,7 @@ class SessionEditForm(Form):
     place = StringField("Place (address)", validators=[Optional(), Length(max=300)])
     online_url = URLField("Online link", validators=[Optional(), URL(message="Enter a full web address."), Length(max=500)])
     capacity = IntegerField("Places", default=12, validators=[DataRequired("Enter the number of places."), NumberRange(1, 500)])
-    trainer_ids = MultiCheckboxField("Trainers", coerce=int, choices=[])
+    trainer_ids = PeoplePickerField("Trainers", validators=[Optional()])
     booking_opens = DateTimeLocalField("Booking opens (optional)", validators=[Optional()],
                                        description="Blank: open now.")
     booking_closes = DateTimeLocalField("Booking closes (optional)", validators=[Optional()],

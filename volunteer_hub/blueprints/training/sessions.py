@@ -25,16 +25,19 @@ from volunteer_hub.blueprints.training.forms import (
     SessionFilterForm,
 )
 from volunteer_hub.clock import format_local, time_range
+from volunteer_hub.errors import ValidationFailed
 from volunteer_hub.forms import choices
 from volunteer_hub.models import (
     BookingStatus,
     Role,
     SessionStatus,
     User,
+    UserRole,
     db,
     utcnow,
 )
 from volunteer_hub.pagination import requested_page
+from volunteer_hub.queries import pickers
 from volunteer_hub.queries import training as training_queries
 from volunteer_hub.security import (
     STAFF,
@@ -124,14 +127,14 @@ def session_list():
 
 
 def _session_form(session=None) -> SessionEditForm:
-    form = SessionEditForm(obj=session)
+    """The session form; its trainers' picker "Find" button sends it back by GET with every value."""
+    finding = request.method == "GET" and "find" in request.args
+    form = SessionEditForm(formdata=request.args, obj=session) if finding else SessionEditForm(obj=session)
     courses = training_service.list_courses(include_retired=False)
     if session is not None and session.course not in courses:
         courses.append(session.course)
     form.course_id.choices = choices((c.id, c.title) for c in courses)
-    trainers = db.session.scalars(select(User).where(User.is_active).order_by(User.name)).all()
-    form.trainer_ids.choices = choices((u.id, u.name) for u in trainers if u.has_role(Role.TRAINER))
-    if session is not None and request.method == "GET":
+    if session is not None and request.method == "GET" and not finding:
         start, end = clock.to_local(session.starts_at), clock.to_local(session.ends_at)
         form.date.data, form.start_time.data, form.end_time.data = start.date(), start.time(), end.time()
         form.trainer_ids.data = [t.id for t in session.trainers]
@@ -139,6 +142,13 @@ def _session_form(session=None) -> SessionEditForm:
         form.booking_closes.data = clock.to_local(session.booking_closes_at).replace(tzinfo=None)
         form.cancellation_cutoff.data = clock.to_local(session.cancellation_cutoff_at).replace(tzinfo=None)
     return form
+
+
+def _trainer_picker(form: SessionEditForm) -> dict:
+    """The trainers ticked, and up to 20 trainers matching what was typed (all, by name, at first)."""
+    typed = request.args.get("trainers_q", "") if request.method == "GET" else ""
+    return {"search_value": typed, "ticked": pickers.people_named(current_user, form.trainer_ids.data, role=Role.TRAINER),
+            "matches": pickers.people_matching(current_user, typed, role=Role.TRAINER)}
 
 
 def _local(value: dt.datetime | None, field: str) -> dt.datetime | None:
@@ -149,7 +159,12 @@ def _session_values(form: SessionEditForm) -> training_service.SessionValues:
     starts_at = clock.local_to_utc(form.date.data, form.start_time.data, "start_time")
     end_day = form.date.data + dt.timedelta(days=1 if form.end_time.data <= form.start_time.data else 0)
     ends_at = clock.local_to_utc(end_day, form.end_time.data, "end_time")
-    trainers = db.session.scalars(select(User).where(User.id.in_(form.trainer_ids.data or []))).all()
+    ids = set(form.trainer_ids.data or [])
+    trainers = db.session.scalars(select(User).where(
+        User.id.in_(ids), User.is_active.is_(True),
+        User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.TRAINER)))).all()
+    if len(trainers) != len(ids):
+        raise ValidationFailed("Choose trainers from the list: someone ticked is not an active trainer.", "trainer_ids")
     return training_service.SessionValues(
         course=get_course_or_404(form.course_id.data), starts_at=starts_at, ends_at=ends_at, place=form.place.data,
         online_url=form.online_url.data, capacity=form.capacity.data, trainers=list(trainers),
@@ -176,7 +191,8 @@ def session_edit(session_id):
         if work.ok:
             flash("The session is saved.", "success")
             return redirect(url_for("training.session_detail", session_id=session.id))
-    return render_template("training/session_edit.html", form=form, training_session=session), refused_status(form)
+    return render_template("training/session_edit.html", form=form, training_session=session,
+                           picker=_trainer_picker(form)), refused_status(form)
 
 
 @bp.post("/sessions/<int:session_id>/copy")

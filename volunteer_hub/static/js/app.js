@@ -19,6 +19,45 @@
       form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
     });
   });
+  // People pickers: matches follow the typing (the "Find" button does the same without JavaScript).
+  document.querySelectorAll("[data-picker]").forEach(function (picker) {
+    var search = picker.querySelector("[data-picker-search]");
+    var list = picker.querySelector("[data-picker-matches]");
+    var more = picker.querySelector("[data-picker-more]");
+    var name = picker.getAttribute("data-picker-name");
+    var timer = null;
+    if (!search || !list) { return; }
+    search.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var base = picker.getAttribute("data-picker-url");
+        var url = base + (base.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(search.value);
+        fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (body) {
+            if (!body) { return; }
+            var ticked = {};
+            picker.querySelectorAll("[data-picker-ticked] input:checked, [data-picker-matches] input:checked").forEach(function (box) {
+              ticked[box.value] = true;
+            });
+            list.querySelectorAll("li").forEach(function (li) {
+              var box = li.querySelector("input");
+              if (box && box.checked) { picker.querySelector("[data-picker-ticked]").appendChild(li); } else { li.remove(); }
+            });
+            body.people.forEach(function (person) {
+              if (ticked[String(person.id)]) { return; }
+              var li = document.createElement("li"), box = document.createElement("input"), label = document.createElement("label");
+              li.className = "form-check";
+              box.type = "checkbox"; box.className = "form-check-input"; box.name = name; box.value = person.id;
+              box.id = picker.id + "-" + person.id;
+              label.className = "form-check-label"; label.htmlFor = box.id; label.textContent = person.label;
+              li.appendChild(box); li.appendChild(label); list.appendChild(li);
+            });
+            if (more) { more.hidden = !body.more; }
+          });
+      }, 250);
+    });
+  });
   // The impact report: typing a date means "Choose dates".
   document.querySelectorAll("form[data-custom-period]").forEach(function (form) {
     var period = form.querySelector("select[name=period]");
