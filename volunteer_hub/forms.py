@@ -112,6 +112,7 @@ class PeoplePickerField(SelectMultipleField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("coerce", int)
         kwargs.setdefault("choices", [])
+        kwargs.setdefault("default", list)  # nobody ticked yet (a new list each time)
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):

@@ -56,3 +56,24 @@ def test_suggestions_stop_at_twenty(page):
     page.sign_in(make_user(Role.COORDINATOR))
     answer = page.client.get("/people/suggest?q=volunteer").get_json()
     assert len(answer["people"]) == 20 and answer["more"] is True
+
+
+def test_a_radio_is_checked_out_to_someone_found_with_the_picker(page):
+    from tests.factories_equipment import make_asset
+
+    _crowd(25)
+    rita = make_user(name="Rita Radio")
+    radio = make_asset("RAD-42")
+    page.sign_in(make_user(Role.COORDINATOR))
+    assets = page.get("/equipment/assets")
+    assert "Volunteer 001" not in assets.text  # no list of everyone beside each radio
+    assert f"/equipment/assets/{radio.id}/check-out" in assets.links().values()
+    found = page.get(f"/equipment/assets/{radio.id}/check-out?find=user_id&people_q=rita&due_on=2030-01-01")
+    assert [b["value"] for b in found.select("[data-picker-matches] input[type=radio]")] == [str(rita.id)]
+    assert found.one("#due_on")["value"] == "2030-01-01"
+    refused = page.post(f"/equipment/assets/{radio.id}/check-out", {"due_on": "2030-01-01"}, status=400)
+    assert "Choose who takes it." in refused.field_error("user_id")
+    done = page.post(f"/equipment/assets/{radio.id}/check-out", {"user_id": str(rita.id), "due_on": "2030-01-01"},
+                     status=302)
+    assert done.location == "/equipment/assets"
+    assert "RAD-42 checked out to Rita Radio" in page.follow(done).text

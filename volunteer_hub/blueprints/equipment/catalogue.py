@@ -1,15 +1,16 @@
 """Items, the places stock is handed out, and returnable assets with their loans."""
 import datetime as dt
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from volunteer_hub import clock
 from volunteer_hub.blueprints.equipment import bp
 from volunteer_hub.blueprints.equipment import forms as f
-from volunteer_hub.blueprints.equipment.helpers import item_choices, volunteer_choices
-from volunteer_hub.forms import ButtonForm, choices
+from volunteer_hub.blueprints.equipment.helpers import item_choices
+from volunteer_hub.forms import ButtonForm
 from volunteer_hub.models import ItemKind, PlaceKind
+from volunteer_hub.queries import pickers
 from volunteer_hub.security import (
     STAFF,
     can_view_person,
@@ -92,29 +93,31 @@ def assets():
         if work.ok:
             flash(f"{asset.item.name} {asset.serial} registered.", "success")
             return redirect(url_for("equipment.assets"))
-    checkout = f.CheckOutForm(formdata=None, due_on=clock.today() + dt.timedelta(days=7))
-    checkout.user_id.choices = choices([("", "Choose a person")] + volunteer_choices())
     return render_template("equipment/assets.html", form=form, rows=svc.assets_with_loans(),
-                           overdue=svc.overdue_loans(), checkout=checkout, button=ButtonForm(),
+                           overdue=svc.overdue_loans(), button=ButtonForm(),
                            today=clock.today(), sees=lambda person: can_view_person(current_user, person)), \
         refused_status(form)
 
 
-@bp.post("/equipment/assets/<int:asset_id>/check-out")
+@bp.route("/equipment/assets/<int:asset_id>/check-out", methods=["GET", "POST"])
 @role_required(*STAFF)
 def asset_check_out(asset_id):
+    """Who takes a radio (or other returnable kit), chosen with the people picker, and when it is due back."""
     asset = get_asset_or_404(asset_id)
-    form = f.CheckOutForm()
-    form.user_id.choices = choices(volunteer_choices())
-    if not form.validate_on_submit():
-        flash("Choose who takes it and a due date.", "danger")
-        return redirect(url_for("equipment.assets"))
-    with unit_of_work() as work:
-        loan = svc.check_out_asset(asset, get_person_or_404(form.user_id.data, current_user), form.due_on.data,
-                                   by=current_user)
-    if work.ok:
-        flash(f"{asset.item.name} {asset.serial} checked out to {loan.user.name}, due {loan.due_on:%-d %b}.", "success")
-    return redirect(url_for("equipment.assets"))
+    finding = request.method == "GET" and "find" in request.args
+    form = f.CheckOutForm(formdata=request.args if finding else None, due_on=clock.today() + dt.timedelta(days=7)) \
+        if request.method == "GET" else f.CheckOutForm()
+    if form.validate_on_submit():
+        with unit_of_work(form) as work:
+            loan = svc.check_out_asset(asset, get_person_or_404(form.user_id.data[0], current_user), form.due_on.data,
+                                       by=current_user)
+        if work.ok:
+            flash(f"{asset.item.name} {asset.serial} checked out to {loan.user.name}, due {loan.due_on:%-d %b}.", "success")
+            return redirect(url_for("equipment.assets"))
+    typed = request.args.get("people_q", "") if request.method == "GET" else ""
+    picker = {"search_value": typed, "ticked": pickers.people_named(current_user, form.user_id.data[:1]),
+              "matches": pickers.people_matching(current_user, typed)}
+    return render_template("equipment/check_out.html", asset=asset, form=form, picker=picker), refused_status(form)
 
 
 @bp.post("/equipment/assets/<int:asset_id>/check-in")

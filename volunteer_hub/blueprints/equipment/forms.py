@@ -123,7 +123,7 @@ class AssetForm(Form):
 
 
 class CheckOutForm(Form):
-    user_id = OptionalIntSelectField("To", choices=[], validators=[InputRequired("Choose who takes it.")])
+    user_id = PeoplePickerField("Who takes it", validators=[InputRequired("Choose who takes it.")])
     due_on = DateField("Due back", validators=[InputRequired("Enter the due date.")])
 
 

@@ -20,15 +20,18 @@ from volunteer_hub.security import (
 )
 from volunteer_hub.services import equipment as svc
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
+from volunteer_hub.urls import INTEGER_MAX
 
 
 # --- history and reversals ---------------------------------------------------------------------
 def _movement_filter_form():
     form = f.MovementFilterForm(request.args)
     form.item.choices = choices([("", "Any item")] + [(i.id, i.name) for i in svc.list_items(active_only=False, kind=None)])
-    holders = svc.list_stores() + [h for h, _ in equipment_queries.stock_by_holder(current_user) if not h.is_store]
+    # The stores, and the kit bag or venue the page was opened for (its "History" link): not every
+    # kit bag there is, which grew with the volunteers.
+    holders = svc.list_stores()
     selected = request.args.get("holder", type=int)
-    if selected and selected not in {h.id for h in holders}:
+    if selected and 0 < selected <= INTEGER_MAX and selected not in {h.id for h in holders}:
         extra = db.session.scalar(select(Holder).where(Holder.id == selected, visible_holders(current_user)))
         holders += [extra] if extra else []
     form.holder.choices = choices([("", "Any holder")] + [(h.id, h.display_name) for h in holders])

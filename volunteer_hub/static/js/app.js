@@ -48,7 +48,7 @@
               if (ticked[String(person.id)]) { return; }
               var li = document.createElement("li"), box = document.createElement("input"), label = document.createElement("label");
               li.className = "form-check";
-              box.type = "checkbox"; box.className = "form-check-input"; box.name = name; box.value = person.id;
+              box.type = picker.getAttribute("data-picker-type") || "checkbox"; box.className = "form-check-input"; box.name = name; box.value = person.id;
               box.id = picker.id + "-" + person.id;
               label.className = "form-check-label"; label.htmlFor = box.id; label.textContent = person.label;
               li.appendChild(box); li.appendChild(label); list.appendChild(li);
