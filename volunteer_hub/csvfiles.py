@@ -7,11 +7,13 @@ from collections.abc import Iterable
 
 from flask import Response, stream_with_context
 
+FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))  # a spreadsheet runs a cell starting so
+
 
 def csv_safe(value) -> str:
     """A cell a spreadsheet will not run as a formula."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
 def csv_response(rows: Iterable[list], filename: str) -> Response:

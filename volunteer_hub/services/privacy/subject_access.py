@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 
 from volunteer_hub import clock
 from volunteer_hub.audit import ACTIONS, json_value
-from volunteer_hub.csvfiles import csv_safe
+from volunteer_hub.csvfiles import FORMULA_STARTS
 from volunteer_hub.models import (
     Asset,
     AssetLoan,
@@ -50,6 +50,7 @@ from volunteer_hub.models import (
 from volunteer_hub.queries.certificates import status_of
 
 BATCH = 500
+COLUMN_BATCH = 5000
 
 
 def _local(value: dt.datetime | None) -> str | None:
@@ -69,8 +70,9 @@ def _stream(stmt: Select) -> Iterator:
 
 
 def _stream_columns(stmt: Select) -> Iterator:
-    """Plain columns straight from the connection (same transaction), without the ORM's work per row."""
-    yield from db.session.connection().execute(stmt.execution_options(yield_per=BATCH))
+    """Plain columns straight from the connection (same transaction), without the ORM's work per
+    row, in bigger batches (fewer round trips to PostgreSQL; a row of columns is small)."""
+    yield from db.session.connection().execute(stmt.execution_options(yield_per=COLUMN_BATCH))
 
 
 def _who(actor_id: int | None, person: User) -> str:
@@ -246,6 +248,11 @@ def _entry(name: str) -> zipfile.ZipInfo:
     return info
 
 
+def _cell(text: str) -> str:
+    """csv_safe for a string, without its conversions (it runs for millions of cells)."""
+    return "'" + text if text and text[0] in FORMULA_STARTS else text
+
+
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
@@ -268,7 +275,7 @@ def _write_table(archive: zipfile.ZipFile, table: Table, person: User) -> int:
             writer.writerow(table.columns)
             for row in table.rows(person):
                 values = row if type(row) is list else [_plain(row.get(c)) for c in table.columns]
-                writer.writerow([csv_safe(v) if type(v) is str else "" if v is None else v for v in values])
+                writer.writerow([_cell(v) if type(v) is str else "" if v is None else v for v in values])
                 json_out.write(("," if n else "") + "\n  " + encode(dict(zip(table.columns, values, strict=True))))
                 n += 1
         json_out.write("\n]\n" if n else "]\n")
