@@ -109,7 +109,8 @@ def test_training_figures_by_hand(app, frozen):
     assert _figures(by_organisation, "training")["trained"] == (2, 1)
     by_kind = build(MARCH_APRIL, Scope(kind=OrganisationKind.LICENSED_VENUE))
     assert _figures(by_kind, "training")["trained"] == (0, 0)
-    assert _figures(by_kind, "training")["no_show_rate"] == (1.0, 0.0)  # Pat Three's one mark
+    assert _figures(by_kind, "training")["no_show_rate"] == (1.0, None)  # Pat Three's one mark; nothing before
+    assert next(f for f in by_kind.sections[0].figures if f.key == "no_show_rate").change == ""
 
 
 def test_certificate_figures_by_hand(app, frozen):

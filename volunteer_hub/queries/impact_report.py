@@ -108,6 +108,11 @@ def _rate(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+def _rate_or_none(part: int, whole: int) -> float | None:
+    """A previous period's rate, or None when it had nothing to rate (no comparison, not "up 78 points")."""
+    return part / whole if whole else None
+
+
 def _training(period: Period, scope: Scope, names: q.Names) -> tuple[Section, list[int]]:
     data = q.training(period, scope)
     per_course: dict[int, dict] = defaultdict(dict)
@@ -122,9 +127,9 @@ def _training(period: Period, scope: Scope, names: q.Names) -> tuple[Section, li
         Figure("sessions", "Sessions delivered", int(t_now["sessions"]), int(t_before["sessions"])),
         Figure("trained", "People trained", data["people"].get(1, 0), data["people"].get(0, 0)),
         Figure("attendance_rate", "Attendance rate", _rate(t_now["attended"], t_now["marks"]),
-               _rate(t_before["attended"], t_before["marks"]), percent=True),
+               _rate_or_none(t_before["attended"], t_before["marks"]), percent=True),
         Figure("no_show_rate", "No-show rate", _rate(t_now["absent"], t_now["marks"]),
-               _rate(t_before["absent"], t_before["marks"]), percent=True),
+               _rate_or_none(t_before["absent"], t_before["marks"]), percent=True),
         Figure("late_cancellations", "Late cancellations", data["late"].get(1, 0), data["late"].get(0, 0)),
         Figure("waiting", "People waiting at the end", data["waiting"][1], data["waiting"][0]),
         Figure("hours", "Hours of training delivered", round(t_now["hours"], 1), round(t_before["hours"], 1)),
