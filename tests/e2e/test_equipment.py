@@ -33,3 +33,17 @@ def test_stock_goes_from_the_store_to_a_kit_bag_to_the_street_and_into_the_repor
     bag = page.get_by_role("region", name=f"{volunteer.name}'s kit bag")
     expect(bag.get_by_role("row", name=item)).to_contain_text("7")
     assert j.report_figure(page, place, item, keyboard=keyboard) == "3"
+
+
+def test_a_coordinator_checks_a_radio_out_to_someone_found_by_name(page, scene):
+    person = scene.person("Rory Radiohead")
+    j.sign_in(page, "coordinator@example.org", DEMO_PASSWORD)
+    j.stock_page(page, "Radios & loans")
+    j.heading(page, "Radios and loans")
+    j.press(page, j.link(page, "Check out Radio RAD-0104"))
+    j.heading(page, "Check out Radio RAD-0104")
+    j.fill(page, "Find by name or email", "Radiohead")  # the matches follow the typing
+    j.pick_radio(page, person.name)
+    j.look(page, "check-out")
+    j.press(page, j.button(page, "Check out"))
+    j.see(page, f"Radio RAD-0104 checked out to {person.name}")
