@@ -74,8 +74,10 @@ def sign_in_as(client, user: User) -> None:
 
 
 def totp_code(user: User) -> str:
-    """A code the site accepts now for `user`: the earliest step of now ±1 not used yet (a step is
-    good once). If a test has used all three, the last one used is forgotten (tests only)."""
+    """A code the site accepts now for `user` (a step is good once): the current step if it is not
+    used yet, else the next one. Never the previous step, which a 30-second boundary passing
+    between here and the request would push out of the window. If a test has used both, the last
+    one used is forgotten (tests only)."""
     totp = pyotp.TOTP(user.totp_secret or TEST_TOTP_SECRET)
     current = totp.timecode(now())
     last = db.session.scalar(select(User.totp_last_step).where(User.id == user.id))
@@ -83,7 +85,7 @@ def totp_code(user: User) -> str:
         db.session.execute(User.__table__.update().where(User.__table__.c.id == user.id).values(totp_last_step=None))
         db.session.commit()
         last = None
-    step = current - 1 if last is None else max(current - 1, last + 1)
+    step = current if last is None or last < current else current + 1
     return totp.generate_otp(step)
 
 
