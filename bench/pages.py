@@ -88,6 +88,22 @@ def _trainers_register(conn) -> str:
     return f"/training/sessions/{session_id}/register"
 
 
+def _first_store(conn) -> int:
+    return conn.execute(text("SELECT min(id) FROM equipment_holders WHERE kind = 'store'")).scalar_one()
+
+
+def _busiest_kit_bag_stocktake(conn) -> str:
+    """The stocktake form of the kit bag that holds the most kinds of item."""
+    holder = conn.execute(text(
+        "SELECT b.holder_id FROM stock_balances b JOIN equipment_holders h ON h.id = b.holder_id "
+        "WHERE h.kind = 'kit_bag' GROUP BY b.holder_id ORDER BY count(*) DESC, b.holder_id LIMIT 1")).scalar_one()
+    return f"/equipment/holders/{holder}/stocktake"
+
+
+def _first_asset_check_out(conn) -> str:
+    return f"/equipment/assets/{conn.execute(text('SELECT min(id) FROM equipment_assets')).scalar_one()}/check-out"
+
+
 def _hand_out_form(conn) -> dict:
     alarm = conn.execute(text("SELECT id FROM equipment_items WHERE name = 'Personal alarm'")).scalar_one()
     place = conn.execute(text("SELECT min(id) FROM equipment_places")).scalar_one()
@@ -120,6 +136,12 @@ PAGES: list[Page] = [
     Page("issue stock form (people picker)", "/equipment/issue"),
     Page("issue stock form, people found", "/equipment/issue?find=volunteer_ids&people_q=smith"),
     Page("new session form (trainer picker)", "/training/sessions/new"),
+    Page("receive stock form", "/equipment/receive"),
+    Page("stocktake form (a kit bag)", _busiest_kit_bag_stocktake),
+    Page("write-off form (first store)", lambda conn: f"/equipment/holders/{_first_store(conn)}/write-off"),
+    Page("radios and other assets", "/equipment/assets"),
+    Page("check a radio out (person picker)", _first_asset_check_out),
+    Page("stock movements (first page)", "/equipment/movements"),
     Page("booking POST (refused: already booked)", lambda conn: f"/training/sessions/{_bench_booking_session(conn)}/book",
          as_user="volunteer", method="POST", form={},
          csrf_from="/training/sessions"),

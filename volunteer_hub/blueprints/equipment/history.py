@@ -10,7 +10,7 @@ from volunteer_hub.blueprints.equipment.helpers import done
 from volunteer_hub.exports import audited_csv, export_limit
 from volunteer_hub.forms import choices
 from volunteer_hub.models import Holder, MovementKind, db
-from volunteer_hub.pagination import requested_page
+from volunteer_hub.pagination import paginate_capped, requested_page
 from volunteer_hub.queries import equipment as equipment_queries
 from volunteer_hub.security import (
     STAFF,
@@ -53,8 +53,10 @@ def _movement_filter(form) -> equipment_queries.MovementFilter:
 @role_required(*STAFF)
 def movements():
     form = _movement_filter_form()
-    page = db.paginate(equipment_queries.movements_query(_movement_filter(form), current_user), page=requested_page(), per_page=current_app.config["VH_PAGE_SIZE"],
-                       error_out=False, count=True)
+    # Counted only as far as the pages near this one (a million movements are not counted to
+    # say "page 1 of 20,000").
+    page = paginate_capped(equipment_queries.movements_query(_movement_filter(form), current_user),
+                           requested_page(), current_app.config["VH_PAGE_SIZE"])
     return render_template("equipment/movements.html", form=form, page=page)
 
 
