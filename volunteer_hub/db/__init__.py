@@ -1,1 +1,1 @@
-"""Database plumbing below the models: the SQLite write queue."""
+"""Database plumbing below the models: the SQLite write queue, PostgreSQL without JIT."""

@@ -8,6 +8,7 @@ from sqlalchemy import DateTime, MetaData, types
 from sqlalchemy.orm import DeclarativeBase, registry
 
 from volunteer_hub.clock import now as utcnow  # noqa: F401  (the models' callable default)
+from volunteer_hub.db import postgresql as _postgresql  # noqa: F401  (its listener: no JIT)
 from volunteer_hub.db.sqlite import immediate_transactions  # noqa: F401  (and the SQLite listeners)
 
 NAMING_CONVENTION = {
