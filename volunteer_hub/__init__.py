@@ -31,6 +31,7 @@ def register_extensions(app: Flask) -> None:
     from volunteer_hub import models  # noqa: F401  (every table known before anything runs)
     from volunteer_hub.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
     from volunteer_hub.login import configure_login
+    from volunteer_hub.services import report_rollups  # noqa: F401  (its listeners keep the report's roll-ups)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)

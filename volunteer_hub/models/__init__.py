@@ -37,7 +37,13 @@ from volunteer_hub.models.people import (  # noqa: F401
     User,
     UserRole,
 )
-from volunteer_hub.models.reports import PublishedSummary  # noqa: F401
+from volunteer_hub.models.reports import (  # noqa: F401
+    CertificateCoverage,
+    CertificateLapse,
+    PublishedSummary,
+    SessionTotal,
+    TrainedPerson,
+)
 from volunteer_hub.models.training import (  # noqa: F401
     ACTIVE,
     ACTIVE_BOOKING_STATUSES,

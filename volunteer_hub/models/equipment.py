@@ -198,8 +198,8 @@ class StockMovement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[MovementKind] = mapped_column(enum_column(MovementKind, "movement_kind"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("equipment_items.id", ondelete="RESTRICT"), index=True)
-    from_holder_id: Mapped[int | None] = mapped_column(
-        ForeignKey("equipment_holders.id", ondelete="RESTRICT"), index=True
+    from_holder_id: Mapped[int | None] = mapped_column(  # indexed with kind and day (below)
+        ForeignKey("equipment_holders.id", ondelete="RESTRICT")
     )
     to_holder_id: Mapped[int | None] = mapped_column(  # indexed with kind and day (below)
         ForeignKey("equipment_holders.id", ondelete="RESTRICT")
@@ -242,6 +242,9 @@ class StockMovement(db.Model):
         Index("ix_stock_movements_kind_occurred_on_from", "kind", "occurred_on", "from_holder_id"),
         # A holder's history (to_holder_id alone), and the report's issues to venues in a date range.
         Index("ix_stock_movements_to_holder_id_kind_occurred_on", "to_holder_id", "kind", "occurred_on"),
+        # A holder's history (from_holder_id alone), and whether a kit bag handed out in a period:
+        # one look-up per holder, not every hand-out of the period (migration 0016).
+        Index("ix_stock_movements_from_holder_id_kind_occurred_on", "from_holder_id", "kind", "occurred_on"),
     )
 
     @property

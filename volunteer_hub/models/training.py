@@ -152,6 +152,8 @@ class Booking(db.Model):
         UniqueConstraint("session_id", "queue_number", name="uq_bookings_session_id_queue_number"),
         # Places held and waiting per session (the session list) from this index alone (migration 0008).
         Index("ix_bookings_session_id_status_user_id", "session_id", "status", "user_id"),
+        # The impact report's late cancellations in a period, from this index alone (migration 0016).
+        Index("ix_bookings_late_cancellations", "is_late_cancellation", "cancelled_at", "user_id"),
         CheckConstraint("status <> 'offered' OR offer_expires_at IS NOT NULL", name="offer_has_deadline"),
     )
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     select,
     type_coerce,
     union,
+    union_all,
 )
 from sqlalchemy.orm import joinedload
 
@@ -53,9 +54,10 @@ STATUS_FILTERS = {  # people who have at least one required course that is...
 }
 
 
-def _required_pairs(user_ids: list[int] | None = None):
+def _required_pairs(user_ids: list[int] | None = None, *, distinct: bool = True):
     """SQL: (user_id, course_id) for every course each person must hold (by role or organisation
-    kind); only for `user_ids` if given (one page's people: then it reads only their rows)."""
+    kind); only for `user_ids` if given (one page's people: then it reads only their rows). With
+    distinct=False a pair required both ways comes twice (cheaper, for a caller that groups)."""
     by_role = (
         select(UserRole.user_id.label("user_id"), ComplianceRequirement.course_id.label("course_id"))
         .join(ComplianceRequirement, ComplianceRequirement.role == UserRole.role)
@@ -67,7 +69,7 @@ def _required_pairs(user_ids: list[int] | None = None):
     )
     if user_ids is not None:
         by_role, by_kind = by_role.where(UserRole.user_id.in_(user_ids)), by_kind.where(User.id.in_(user_ids))
-    return union(by_role, by_kind).subquery("required")
+    return (union(by_role, by_kind) if distinct else union_all(by_role, by_kind)).subquery("required")
 
 
 def _has_requirement():

@@ -16,7 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Date, Float, and_, case, distinct, exists, func, literal, or_, select, union_all
+from sqlalchemy import Float, and_, case, distinct, exists, func, literal, or_, select, true, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -29,6 +29,8 @@ from volunteer_hub.models import (
     AttendanceStatus,
     Booking,
     Certificate,
+    CertificateCoverage,
+    CertificateLapse,
     Course,
     HandOutTotal,
     Holder,
@@ -37,16 +39,18 @@ from volunteer_hub.models import (
     MovementKind,
     Organisation,
     OrganisationKind,
+    Role,
     SessionStatus,
+    SessionTotal,
     StockBalance,
     StockMovement,
     TotalGrain,
+    TrainedPerson,
     TrainingSession,
     User,
     UserRole,
     db,
 )
-from volunteer_hub.models.certificates import NEVER
 from volunteer_hub.queries import equipment as equipment_queries
 from volunteer_hub.queries.compliance import _required_pairs
 
@@ -129,6 +133,10 @@ class Scope:
                                  .where(Organisation.kind == self.kind))
         return literal(True)
 
+    @property
+    def is_everyone(self) -> bool:
+        return self.organisation_id is None and self.kind is None
+
 
 class hours_between(FunctionElement):  # noqa: N801 - an SQL function, named like one
     """Hours from the first time to the second, in SQL (SQLite and PostgreSQL say it differently)."""
@@ -174,43 +182,84 @@ def _delivered(period_from: dt.datetime, period_to: dt.datetime):
 
 
 def training(current: Period, scope: Scope) -> dict:
-    """Two statements: per course and period (sessions, people, marks, hours), and a union of the
-    counts that are not per course (people overall and by month, late cancellations, waiting)."""
+    """Two statements: per course and period (sessions, marks, hours), and a union of the counts
+    of people (overall, per course, by month), late cancellations and waiting. Different people
+    come from trained_people (a count of rows whose person had not trained since before the
+    period, read from its index); the whole partnership's marks from session_totals."""
     previous = current.previous()
-    s, a = TrainingSession, Attendance
-    attended = a.status.in_(ATTENDED)
-    which = _which(s.starts_at, current)
-    per_course = (
-        select(s.course_id, which, func.count(distinct(s.id)), func.count(distinct(case((attended, a.user_id)))),
-               func.count(a.id), func.count(case((attended, 1))), func.count(case((a.status == AttendanceStatus.ABSENT, 1))),
-               func.coalesce(func.sum(case((attended, hours_between(s.starts_at, s.ends_at)))), 0))
-        .outerjoin(a, and_(a.session_id == s.id, scope.condition(a.user_id)))
-        .where(_delivered(previous.starts_at, current.ends_at))
-        .group_by(s.course_id, which))
-    trained = and_(_delivered(previous.starts_at, current.ends_at), attended, scope.condition(a.user_id))
-    month = _month_case(s.starts_at, current.months())
+    if scope.is_everyone:
+        t = SessionTotal
+        which = _which(t.starts_at, current)
+        per_course = (
+            select(t.course_id, which, func.count(), literal(0), func.sum(t.marks), func.sum(t.attended),
+                   func.sum(t.absent), func.coalesce(func.sum(t.attended * t.hours), 0))
+            .where(t.starts_at >= previous.starts_at, t.starts_at < current.ends_at)
+            .group_by(t.course_id, which))
+    else:
+        s, a = TrainingSession, Attendance
+        attended = a.status.in_(ATTENDED)
+        which = _which(s.starts_at, current)
+        per_course = (
+            select(s.course_id, which, func.count(distinct(s.id)), literal(0), func.count(a.id),
+                   func.count(case((attended, 1))), func.count(case((a.status == AttendanceStatus.ABSENT, 1))),
+                   func.coalesce(func.sum(case((attended, hours_between(s.starts_at, s.ends_at)))), 0))
+            .outerjoin(a, and_(a.session_id == s.id, scope.condition(a.user_id)))
+            .where(_delivered(previous.starts_at, current.ends_at))
+            .group_by(s.course_id, which))
+    # Different people, from one pass over each period's rows of trained_people: per course (and,
+    # in this period, per month) the rows that are the person's first in the period for that
+    # course, for any course, and for any course in that month. Summed over the groups, the
+    # second is the period's different people (each person's first row falls in one group).
+    p = TrainedPerson
+    firsts = [
+        select(literal("firsts"), literal(n), p.course_id, p.month,
+               func.count(case((_first_since(p.previous_course_at, period.starts_at), 1))),
+               func.count(case((_first_since(p.previous_at, period.starts_at), 1))),
+               func.count(case((or_(_first_since(p.previous_at, period.starts_at), p.previous_month < p.month), 1))))
+        .where(p.month.between(*_month_numbers(period)), _in(p.starts_at, period), scope.condition(p.user_id))
+        .group_by(p.month, p.course_id)
+        for n, period in ((1, current), (0, previous))]
     b = Booking
     late_which = _which(b.cancelled_at, current)
     counts = union_all(
-        select(literal("people"), which, func.count(distinct(a.user_id))).join(s, s.id == a.session_id)
-        .where(trained).group_by(which),
-        select(literal("month"), month, func.count(distinct(a.user_id))).join(s, s.id == a.session_id)
-        .where(trained, s.starts_at >= current.starts_at).group_by(month),
-        select(literal("late"), late_which, func.count())
-        .where(b.is_late_cancellation.is_(True), b.cancelled_at >= previous.starts_at, b.cancelled_at < current.ends_at,
+        *firsts,
+        select(literal("late"), late_which, literal(None), literal(-1), func.count(), literal(0), literal(0))
+        .where(b.is_late_cancellation == true(), b.cancelled_at >= previous.starts_at, b.cancelled_at < current.ends_at,
                scope.condition(b.user_id)).group_by(late_which),
         *_waiting(current, previous, scope))
-    rows = defaultdict(dict)
-    for tag, key, value in _rows(counts):
-        rows[tag][key] = value
-    return {"per_course": _rows(per_course), "people": rows["people"], "by_month": rows["month"],
-            "late": rows["late"], "waiting": {1: rows["waiting"].get(1, 0), 0: rows["waiting"].get(0, 0)}}
+    month_index = {m.year * 100 + m.month: n for n, m in enumerate(current.months())}
+    rows: dict = defaultdict(lambda: defaultdict(int))
+    by_course: dict = defaultdict(int)
+    for tag, n, course_id, month, first_for_course, first_any, first_in_month in _rows(counts):
+        if tag != "firsts":  # late cancellations and waiting: one count
+            rows[tag][n] = first_for_course
+            continue
+        by_course[(course_id, n)] += first_for_course
+        rows["people"][n] += first_any
+        if n == 1:
+            rows["month"][month_index.get(month, -1)] += first_in_month
+    courses = [(course_id, n, sessions, by_course.get((course_id, n), 0), *rest)
+               for course_id, n, sessions, _people, *rest in _rows(per_course)]
+    return {"per_course": courses, "people": dict(rows["people"]), "by_month": dict(rows["month"]),
+            "late": dict(rows["late"]), "waiting": {1: rows["waiting"].get(1, 0), 0: rows["waiting"].get(0, 0)}}
+
+
+def _month_numbers(period: Period) -> tuple[int, int]:
+    """trained_people.month of the period's first and last days (its index leads with month)."""
+    return period.start.year * 100 + period.start.month, period.end.year * 100 + period.end.month
+
+
+def _first_since(previous_at, since):
+    """The person had not trained (in the sense of the column) before this row since `since`."""
+    return or_(previous_at.is_(None), previous_at < since)
 
 
 def _waiting_at(moment: dt.datetime, b):
     """A booking that, at `moment`, was waiting for a session not yet started (the sessions read by
     their start, then their bookings: not every booking there is)."""
-    later = select(TrainingSession.id).where(TrainingSession.starts_at >= moment)
+    # Booked before `moment`, so the session had opened for booking by then: that bounds the
+    # sessions read to those open at the time, not every session since.
+    later = select(TrainingSession.id).where(TrainingSession.starts_at >= moment, TrainingSession.booking_opens_at < moment)
     return and_(b.session_id.in_(later), b.created_at < moment,
                 or_(b.confirmed_at.is_(None), b.confirmed_at >= moment),
                 or_(b.cancelled_at.is_(None), b.cancelled_at >= moment),
@@ -220,31 +269,16 @@ def _waiting_at(moment: dt.datetime, b):
 
 def _waiting(current: Period, previous: Period, scope: Scope) -> list:
     b = Booking
-    return [select(literal("waiting"), literal(n), func.count(distinct(b.user_id)))
+    return [select(literal("waiting"), literal(n), literal(None), literal(-1), func.count(distinct(b.user_id)),
+                   literal(0), literal(0))
             .where(_waiting_at(period.ends_at, b), scope.condition(b.user_id))
             for n, period in ((1, current), (0, previous))]
 
 
-def _month_case(column, months: list[dt.date]):
-    """The index of the London calendar month `column` falls in (the months given, in order)."""
-    bounds = [clock.start_of_day(m) for m in months]
-    return case(*[(column >= bound, n) for n, bound in reversed(list(enumerate(bounds)))], else_=-1)
-
-
 # --- certificates ----------------------------------------------------------------------------------
-def _valid_on(c, day: dt.date):
-    moment = clock.start_of_day(day + dt.timedelta(days=1))
-    return and_(c.issued_on <= day, or_(c.expires_on.is_(None), c.expires_on >= day),
-                or_(c.revoked_at.is_(None), c.revoked_at >= moment), or_(c.withdrawn_at.is_(None), c.withdrawn_at >= moment))
-
-
-def _lapsed_in(c, period: Period):
-    later = aliased(Certificate)
-    renewed = exists().where(later.user_id == c.user_id, later.course_id == c.course_id, later.id != c.id,
-                             later.issued_on <= period.end, later.revoked_at.is_(None), later.withdrawn_at.is_(None),
-                             func.coalesce(later.expires_on, literal(NEVER, Date)) > c.expires_on)
-    return and_(c.expires_on >= period.start, c.expires_on <= period.end, c.revoked_at.is_(None),
-                c.withdrawn_at.is_(None), ~renewed)
+def _covers(v, day: dt.date):
+    """certificate_coverage rows `v` in which the person held a valid certificate on `day`."""
+    return and_(v.valid_until >= day, v.valid_from <= day)
 
 
 def certificates(current: Period, scope: Scope) -> list:
@@ -254,12 +288,18 @@ def certificates(current: Period, scope: Scope) -> list:
     previous = current.previous()
     c = Certificate
     mine = and_(c.course_id.is_not(None), scope.condition(c.user_id))
-    parts = [select(literal("valid"), literal(n), c.course_id, func.count(distinct(c.user_id)))
-             .where(mine, _valid_on(c, period.end)).group_by(c.course_id)
+    v = CertificateCoverage
+    parts = [select(literal("valid"), literal(n), v.course_id, func.count())
+             .where(_covers(v, period.end), scope.condition(v.user_id)).group_by(v.course_id)
              for n, period in ((1, current), (0, previous))]
-    for tag, condition in (("issued", lambda p: _in(c.issued_on, p, dates=True)), ("lapsed", lambda p: _lapsed_in(c, p))):
-        parts += [select(literal(tag), literal(n), c.course_id, func.count()).where(mine, condition(period))
-                  .group_by(c.course_id) for n, period in ((1, current), (0, previous))]
+    parts += [select(literal("issued"), literal(n), c.course_id, func.count())
+              .where(mine, _in(c.issued_on, period, dates=True)).group_by(c.course_id)
+              for n, period in ((1, current), (0, previous))]
+    x = CertificateLapse
+    parts += [select(literal("lapsed"), literal(n), x.course_id, func.count())
+              .where(_in(x.expired_on, period, dates=True), or_(x.renewed_on.is_(None), x.renewed_on > period.end),
+                     scope.condition(x.user_id)).group_by(x.course_id)
+              for n, period in ((1, current), (0, previous))]
     figures: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     for tag, which, course_id, count in _rows(union_all(*parts)):
         figures[course_id][(tag, which)] = count
@@ -269,20 +309,19 @@ def certificates(current: Period, scope: Scope) -> list:
 
 def compliance(current: Period, scope: Scope) -> list:
     """[(organisation_id or None, people with a requirement, people holding all)] on the period's
-    last day. Each (person, required course) pair asks the (user, course) index whether a valid
-    certificate exists, rather than grouping every certificate there is first."""
-    required = _required_pairs(None)
-    c = aliased(Certificate)
-    held = exists().where(c.user_id == required.c.user_id, c.course_id == required.c.course_id,
-                          _valid_on(c, current.end))
-    gaps = (select(required.c.user_id, func.max(case((held, 0), else_=1)).label("gap"))
-            .group_by(required.c.user_id).subquery("gaps"))
+    last day: the required (person, course) pairs joined with the coverage valid that day (a set
+    read once from its index), not one look-up per pair."""
+    required = _required_pairs(None, distinct=False)  # grouped by person below: a pair twice changes nothing
+    v = CertificateCoverage
+    held = select(v.user_id, v.course_id).where(_covers(v, current.end)).subquery("held")
     u = User
-    return _rows(select(u.organisation_id, func.count(), func.count(case((gaps.c.gap == 0, 1))))
-                 .join(u, u.id == gaps.c.user_id)
-                 .where(u.is_active.is_(True), u.erased_at.is_(None), u.created_at < current.ends_at,
-                        scope.condition(u.id))
-                 .group_by(u.organisation_id))
+    gaps = (select(u.organisation_id, func.max(case((held.c.user_id.is_(None), 1), else_=0)).label("gap"))
+            .select_from(required).join(u, u.id == required.c.user_id)
+            .outerjoin(held, and_(held.c.user_id == required.c.user_id, held.c.course_id == required.c.course_id))
+            .where(u.is_active.is_(True), u.erased_at.is_(None), u.created_at < current.ends_at, scope.condition(u.id))
+            .group_by(u.organisation_id, u.id).subquery("gaps"))
+    return _rows(select(gaps.c.organisation_id, func.count(), func.count(case((gaps.c.gap == 0, 1))))
+                 .group_by(gaps.c.organisation_id))
 
 
 # --- equipment -------------------------------------------------------------------------------------
@@ -299,8 +338,12 @@ def equipment(current: Period) -> dict:
     m, t = StockMovement, HandOutTotal
     kind = case((m.kind == MovementKind.WRITE_OFF, "written_off"), else_="venues")
     which = _which(m.occurred_on, current, dates=True)
-    bags = [select(literal("kit_bags"), literal(n), literal(None), func.count(distinct(m.from_holder_id)))
-            .where(m.kind == MovementKind.HAND_OUT, m.occurred_on >= period.start, m.occurred_on <= period.end)
+    # Each holder asks its (from_holder_id, kind, occurred_on) index whether it handed out in the
+    # period: a few thousand look-ups, not a DISTINCT over every hand-out of two years.
+    h = Holder
+    bags = [select(literal("kit_bags"), literal(n), literal(None), func.count()).select_from(h)
+            .where(exists().where(m.from_holder_id == h.id, m.kind == MovementKind.HAND_OUT,
+                                  m.occurred_on >= period.start, m.occurred_on <= period.end).correlate(h))
             for n, period in ((1, current), (0, previous))]
     rows = _rows(union_all(
         select(kind, which, m.item_id, func.sum(m.quantity))
@@ -355,15 +398,22 @@ def people(current: Period, scope: Scope) -> dict:
     today = clock.today()
     dbs_due = and_(u.dbs_renew_by >= today, u.dbs_renew_by <= today + dt.timedelta(days=DBS_DAYS),
                    u.is_active.is_(True), u.erased_at.is_(None))
+    # Grouped by organisation only, in the order of the index it reads, with a count per role
+    # (not grouped by role too, which sorted 100,000 rows first).
+    r = UserRole
     rows = _rows(union_all(
-        select(literal("role"), u.organisation_id, UserRole.role, func.count(), literal(0), literal(0))
-        .join(UserRole, UserRole.user_id == u.id).where(open_account, scope.condition(u.id))
-        .group_by(u.organisation_id, UserRole.role),
-        select(literal("counts"), literal(None), literal(None), func.count(case((_in(u.created_at, current), 1))),
-               func.count(case((_in(u.created_at, previous), 1))), func.count(case((dbs_due, 1))))
-        .where(or_(u.created_at >= previous.starts_at, u.dbs_renew_by >= today), scope.condition(u.id))))
-    by_role = [(org, role, n) for tag, org, role, n, _b, _c in rows if tag == "role"]
-    counts = next(((a, b, c) for tag, _o, _r, a, b, c in rows if tag == "counts"), (0, 0, 0))
+        select(literal("role"), u.organisation_id, *[func.count(case((r.role == role, 1))) for role in Role])
+        .join(r, r.user_id == u.id).where(open_account, scope.condition(u.id))
+        .group_by(u.organisation_id),
+        # Each from its own index: sign-ups by creation, DBS checks by renewal date.
+        select(literal("counts"), literal(None), func.count(case((_in(u.created_at, current), 1))),
+               func.count(case((_in(u.created_at, previous), 1))), literal(0), literal(0))
+        .where(u.created_at >= previous.starts_at, u.created_at < current.ends_at, scope.condition(u.id)),
+        select(literal("counts"), literal(None), literal(0), literal(0), func.count(), literal(0))
+        .where(dbs_due, scope.condition(u.id))))
+    by_role = [(org, role, n) for tag, org, *counts in rows if tag == "role"
+               for role, n in zip(Role, counts, strict=True) if n]
+    counts = [sum(values) for values in zip(*(counts[:3] for tag, _o, *counts in rows if tag == "counts"), strict=True)]
     return {"by_role": by_role, "sign_ups": {1: counts[0], 0: counts[1]}, "dbs": counts[2]}
 
 
