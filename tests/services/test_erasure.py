@@ -279,3 +279,14 @@ def test_an_erased_record_cannot_be_given_data_again(history):
                    lambda: people_service.reactivate_person(person)):
         with pytest.raises(DomainError, match="has been erased"), unit_of_work(actor=history["admin"]):
             change()
+
+
+def test_someone_with_a_revoked_certificate_can_be_erased(history):
+    from volunteer_hub.services.certificates import revoke_certificate
+
+    with unit_of_work(actor=history["admin"]):
+        revoke_certificate(history["certificate"], "Issued to Zebedee Quartermaine by mistake", by=history["admin"])
+    erase(history)
+    certificate = db.session.get(Certificate, history["certificate"].id)
+    assert certificate.revoked_at is not None
+    assert NAME not in (certificate.revocation_reason or "")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 
 from volunteer_hub import audit, clock
 from volunteer_hub.errors import Conflict, NotAllowed, ValidationFailed
@@ -46,6 +46,7 @@ from volunteer_hub.security import forget_scope
 from volunteer_hub.services.outbox import queue_email
 
 REMOVED_EMAIL_DOMAIN = "erased.invalid"  # RFC 2606: no mail can ever be delivered there
+REMOVED_TEXT = "(removed with the person)"  # in place of free text staff typed about them
 STAFF_ROLES = (Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
 
 
@@ -197,11 +198,13 @@ def _forget_details(person: User) -> None:
 
 def _forget_free_text(person_id: int) -> None:
     """Notes staff typed about this person may name them: they go, the facts stay."""
+    # A revoked certificate must keep a reason (a CHECK says so): it keeps that it was revoked.
     db.session.execute(update(Certificate).where(Certificate.user_id == person_id)
-                       .values(evidence_note=None, revocation_reason=None))
+                       .values(evidence_note=None,
+                               revocation_reason=case((Certificate.revoked_at.is_not(None), REMOVED_TEXT), else_=None)))
     attendance_ids = select(Attendance.id).where(Attendance.user_id == person_id).scalar_subquery()
     db.session.execute(update(AttendanceCorrection).where(AttendanceCorrection.attendance_id.in_(attendance_ids))
-                       .values(reason="(removed with the person)"))
+                       .values(reason=REMOVED_TEXT))
 
 
 # --- requests from the person -------------------------------------------------------------------
