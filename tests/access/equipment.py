@@ -13,6 +13,7 @@ ACCESS = {
     "equipment.low_stock": "staff",
     "equipment.receive": "staff",
     "equipment.issue": "staff",
+    "equipment.venue_suggest": "staff",
     "equipment.write_off": "staff",
     "equipment.stocktake": "staff",
     "equipment.movements": "staff",

@@ -16,8 +16,39 @@ def test_the_issue_form_lists_twenty_people_and_says_there_are_more(page):
     form = page.get("/equipment/issue")
     boxes = form.select("[data-picker-matches] input[name=volunteer_ids]")
     assert len(boxes) == 20
-    assert "More people match" in form.one("[data-picker-more]").get_text()
-    assert not form.one("[data-picker-more]").has_attr("hidden")
+    assert "More people match" in form.one("#volunteer_ids [data-picker-more]").get_text()
+    assert not form.one("#volunteer_ids [data-picker-more]").has_attr("hidden")
+
+
+def test_venues_are_picked_the_same_way_and_stock_reaches_the_ticked_ones(page):
+    from sqlalchemy import select
+
+    from volunteer_hub.models import Holder, StockBalance, db
+
+    venues = [make_org(f"The Venue {i:02d}") for i in range(25)]
+    make_org("The Crown and Anchor")
+    store, alarm = make_store("Central store"), make_item("Personal alarm")
+    from tests.factories_equipment import stock
+
+    coordinator = make_user(Role.COORDINATOR)
+    stock(store, alarm, 50, by=coordinator)
+    page.sign_in(coordinator)
+    form = page.get("/equipment/issue")
+    assert len(form.select("#organisation_ids [data-picker-matches] input[name=organisation_ids]")) == 20
+    assert not form.one("#organisation_ids [data-picker-more]").has_attr("hidden")
+    found = page.get(f"/equipment/issue?find=organisation_ids&venues_q=crown&organisation_ids={venues[24].id}")
+    assert [b.find_next("label").get_text() for b in found.select("#organisation_ids input[name=organisation_ids]")] == [
+        "The Venue 24", "The Crown and Anchor"]
+    assert "No venue matches “zzz”." in page.get("/equipment/issue?find=organisation_ids&venues_q=zzz").text
+    assert page.client.get("/equipment/venues/suggest?q=crown").get_json() == {
+        "matches": [{"id": venues[-1].id + 1, "label": "The Crown and Anchor"}], "more": False}
+    page.post("/equipment/issue", {"from_holder_id": str(store.id), "item_id": str(alarm.id), "quantity": "2",
+                                   "organisation_ids": str(venues[24].id), "idempotency_key": "b" * 32}, status=302)
+    held = db.session.scalar(select(StockBalance.quantity).join(Holder, Holder.id == StockBalance.holder_id)
+                             .where(Holder.organisation_id == venues[24].id))
+    assert held == 2
+    page.sign_in(make_user(Role.VOLUNTEER))
+    assert page.client.get("/equipment/venues/suggest?q=crown").status_code == 403
 
 
 def test_find_keeps_what_was_entered_and_who_was_ticked(page):

@@ -1,4 +1,4 @@
-"""Searchable pickers instead of a choice list of everyone: at most PICK_LIMIT matches for what was
+"""Searchable pickers instead of a choice list of everyone (and of every venue): at most PICK_LIMIT matches for what was
 typed (name, preferred name or email), only of people the viewer may see, as plain rows. The
 forms show the matches and the people already ticked; the JSON suggestions (people.suggest) read
 the same function, so the two never disagree about who can be picked."""
@@ -47,3 +47,28 @@ def people_named(viewer: User, ids, *, role: Role | None = None) -> list[tuple[i
         return []
     rows = db.session.execute(_people(viewer, role).where(User.id.in_(ids)).order_by(func.lower(User.name))).all()
     return [(i, _label(n, o)) for i, n, o in rows]
+
+
+def _venues():
+    return select(Organisation.id, Organisation.name).where(Organisation.retired_at.is_(None))
+
+
+def venues_matching(q: str, *, limit: int = PICK_LIMIT) -> list[tuple[int, str]]:
+    """[(id, name)] of up to `limit` open venues and organisations whose name contains `q` (all,
+    by name, when empty); one more than `limit` means "there are more". Stock is the partnership's,
+    so every coordinator may issue to any of them."""
+    stmt = _venues()
+    text = (q or "").strip().lower()
+    if text:
+        stmt = stmt.where(func.lower(Organisation.name).like(f"%{text}%"))
+    return [tuple(r) for r in db.session.execute(stmt.order_by(func.lower(Organisation.name), Organisation.id)
+                                                 .limit(limit + 1)).all()]
+
+
+def venues_named(ids) -> list[tuple[int, str]]:
+    """The ticked venues (their ids from the form), by name."""
+    ids = sorted({int(i) for i in ids or () if str(i).isdigit()})[:200]
+    if not ids:
+        return []
+    return [tuple(r) for r in db.session.execute(_venues().where(Organisation.id.in_(ids))
+                                                 .order_by(func.lower(Organisation.name))).all()]

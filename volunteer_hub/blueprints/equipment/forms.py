@@ -4,7 +4,6 @@ import uuid
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from volunteer_hub.blueprints.people.forms import MultiCheckboxField
 from volunteer_hub.forms import Form, OptionalIntSelectField, PeoplePickerField, SelectField, choices
 from volunteer_hub.models import ItemKind, MovementKind, PlaceKind, TimeBand
 
@@ -42,7 +41,7 @@ class IssueForm(OnceForm):
     item_id = SelectField("Item", coerce=int, choices=[])
     quantity = IntegerField("Quantity for each recipient", validators=QUANTITY, render_kw=NUMBER)
     volunteer_ids = PeoplePickerField("Volunteers' kit bags", validators=[Optional()])
-    organisation_ids = MultiCheckboxField("Venues and organisations", coerce=int, choices=[], validators=[Optional()])
+    organisation_ids = PeoplePickerField("Venues and organisations", validators=[Optional()])
     to_store_id = OptionalIntSelectField("Or to a store (including returns)", choices=[], validators=[Optional()])
     reason = StringField("Note (optional)", validators=[Optional(), Length(max=500)])
 

@@ -1,6 +1,6 @@
 """The kit bag and handing out (volunteers); stock, holders, deliveries, issuing, write-offs and stocktakes (staff)."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from volunteer_hub import clock
@@ -23,7 +23,6 @@ from volunteer_hub.security import (
     role_required,
 )
 from volunteer_hub.services import equipment as svc
-from volunteer_hub.services import people as people_service
 from volunteer_hub.services.equipment import store_names
 from volunteer_hub.templating import format_local
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
@@ -195,7 +194,6 @@ def _issue_form() -> f.IssueForm:
         sources.append((holder.id, holder.display_name))
     form.from_holder_id.choices = choices(sources)
     form.item_id.choices = item_choices()
-    form.organisation_ids.choices = choices((o.id, o.name) for o in people_service.list_organisations())
     form.to_store_id.choices = choices([("", "No store")] + stores)
     if request.method == "GET" and request.args.get("from", type=int):
         form.from_holder_id.data = request.args.get("from", type=int)
@@ -203,10 +201,13 @@ def _issue_form() -> f.IssueForm:
 
 
 def _picker(form: f.IssueForm) -> dict:
-    """What the volunteers' picker shows: the ticked people and the matches for what was typed."""
-    typed = request.args.get("people_q", "") if request.method == "GET" else request.form.get("people_q", "")
+    """What the two pickers show: the ticked people and venues, and the matches for what was typed."""
+    values = request.args if request.method == "GET" else request.form
+    typed, venue_typed = values.get("people_q", ""), values.get("venues_q", "")
     return {"search_value": typed, "ticked": pickers.people_named(current_user, form.volunteer_ids.data),
-            "matches": pickers.people_matching(current_user, typed)}
+            "matches": pickers.people_matching(current_user, typed),
+            "venue_search": venue_typed, "venues_ticked": pickers.venues_named(form.organisation_ids.data),
+            "venue_matches": pickers.venues_matching(venue_typed)}
 
 
 def _recipients(form: f.IssueForm) -> list:
@@ -215,6 +216,16 @@ def _recipients(form: f.IssueForm) -> list:
     if form.to_store_id.data:
         recipients.append(get_holder_or_404(form.to_store_id.data, current_user))
     return recipients
+
+
+@bp.get("/equipment/venues/suggest")
+@role_required(*STAFF)
+def venue_suggest():
+    """The issue form's venue suggestions as you type: at most 20 open venues and organisations
+    whose name contains `q`, as JSON ({"matches": [{"id", "label"}], "more": bool})."""
+    found = pickers.venues_matching(request.args.get("q", "")[:100])
+    return jsonify(matches=[{"id": i, "label": name} for i, name in found[:pickers.PICK_LIMIT]],
+                   more=len(found) > pickers.PICK_LIMIT)
 
 
 @bp.route("/equipment/issue", methods=["GET", "POST"])

@@ -44,7 +44,7 @@
               var box = li.querySelector("input");
               if (box && box.checked) { picker.querySelector("[data-picker-ticked]").appendChild(li); } else { li.remove(); }
             });
-            body.people.forEach(function (person) {
+            (body.matches || body.people).forEach(function (person) {
               if (ticked[String(person.id)]) { return; }
               var li = document.createElement("li"), box = document.createElement("input"), label = document.createElement("label");
               li.className = "form-check";
