@@ -44,7 +44,10 @@ def normalise_database_url(url: str) -> str:
 class BaseConfig:
     VH_ENV = "base"
     SQLALCHEMY_DATABASE_URI = None  # set in load_config
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No ping before every checkout (a round trip on each request); volunteer_hub/db/postgresql.py
+    # pings a connection only when it has been idle, which is when a restart or a firewall can
+    # have dropped it.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": False}
     SQLALCHEMY_RECORD_QUERIES = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -179,9 +182,6 @@ def load_config(app, config: str | type | None, overrides: dict) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
     app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # A file on this machine cannot drop the connection: no ping before each request.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     _check_secret_key(app, cls)
 
 
