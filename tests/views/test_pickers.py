@@ -108,3 +108,25 @@ def test_a_radio_is_checked_out_to_someone_found_with_the_picker(page):
                      status=302)
     assert done.location == "/equipment/assets"
     assert "RAD-42 checked out to Rita Radio" in page.follow(done).text
+
+
+def test_a_venue_closed_since_the_form_was_filled_in_is_refused_by_its_field(page):
+    from sqlalchemy import func, select
+
+    from tests.factories_equipment import stock
+    from volunteer_hub.models import StockMovement, db, utcnow
+
+    open_venue, closed = make_org("The Open Door"), make_org("The Closed Shop")
+    closed.retired_at = utcnow()
+    db.session.commit()
+    store, alarm = make_store("Central store"), make_item("Personal alarm")
+    coordinator = make_user(Role.COORDINATOR)
+    stock(store, alarm, 50, by=coordinator)
+    moved = db.session.scalar(select(func.count()).select_from(StockMovement))
+    page.sign_in(coordinator)
+    for venue_id in (closed.id, 987654):
+        refused = page.post("/equipment/issue", {"from_holder_id": str(store.id), "item_id": str(alarm.id), "quantity": "2",
+                                                 "organisation_ids": [str(open_venue.id), str(venue_id)],
+                                                 "idempotency_key": "c" * 32}, status=400)
+        assert "A venue you ticked has closed or no longer exists" in refused.one("#organisation_ids-error").get_text()
+        assert db.session.scalar(select(func.count()).select_from(StockMovement)) == moved

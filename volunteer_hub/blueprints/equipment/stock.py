@@ -8,8 +8,9 @@ from volunteer_hub.blueprints.equipment import bp
 from volunteer_hub.blueprints.equipment import forms as f
 from volunteer_hub.blueprints.equipment.helpers import done, item_choices, store_choices
 from volunteer_hub.blueprints.main.views import add_dashboard_panel
+from volunteer_hub.errors import ValidationFailed
 from volunteer_hub.forms import choices
-from volunteer_hub.models import TimeBand, db
+from volunteer_hub.models import Organisation, TimeBand, db
 from volunteer_hub.pagination import requested_page
 from volunteer_hub.queries import equipment as equipment_queries
 from volunteer_hub.queries import home as home_queries
@@ -18,7 +19,6 @@ from volunteer_hub.security import (
     STAFF,
     get_holder_or_404,
     get_item_or_404,
-    get_organisation_or_404,
     get_person_or_404,
     role_required,
 )
@@ -210,9 +210,20 @@ def _picker(form: f.IssueForm) -> dict:
             "venue_matches": pickers.venues_matching(venue_typed)}
 
 
+def _open_venue(organisation_id: int) -> Organisation:
+    """A ticked venue, refused next to the field if it has closed (or never was) since the form
+    was filled in: the picker offers only open ones."""
+    venue = db.session.get(Organisation, organisation_id)
+    if venue is None or venue.retired_at is not None:
+        raise ValidationFailed("A venue you ticked has closed or no longer exists, so it is no longer ticked: "
+                               "check the venues and issue again.",
+                               "organisation_ids")
+    return venue
+
+
 def _recipients(form: f.IssueForm) -> list:
     recipients = [svc.kit_bag_for(get_person_or_404(uid, current_user)) for uid in form.volunteer_ids.data or []]
-    recipients += [svc.holder_for_organisation(get_organisation_or_404(oid)) for oid in form.organisation_ids.data or []]
+    recipients += [svc.holder_for_organisation(_open_venue(oid)) for oid in form.organisation_ids.data or []]
     if form.to_store_id.data:
         recipients.append(get_holder_or_404(form.to_store_id.data, current_user))
     return recipients
