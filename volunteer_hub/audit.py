@@ -54,6 +54,9 @@ ACTIONS: dict[str, str] = {
     "privacy.retention_warned": "Warned before retention erasure",
     "privacy.kept": "Kept the account (retention)",
     "privacy.audit_purged": "Old audit entries deleted (retention)",
+    "patrol.confirmed": "Patrol confirmed with too few people",
+    "patrol.cancelled": "Patrol cancelled",
+    "patrol.started": "Patrol register taken",
     "report.published": "Year's figures published (/our-year)",
     "report.withdrawn": "Published figures withdrawn",
 }

@@ -90,6 +90,9 @@ class BaseConfig:
     VH_PAGE_SIZE = 25
     VH_LIST_COUNT_CAP = 1000  # long lists count this many rows past the page, then say "more than"
     VH_OFFER_HOURS = 24  # how long a waitlist offer stays open (never past the session's booking close)
+    VH_PATROL_SHORT_WARNING_HOURS = 48  # a patrol below its minimum this long before the start is flagged
+    VH_PATROL_HOME_SAFE_MINUTES = 45  # not checked out this long after a patrol's end: the lead and on-call hear
+    VH_PATROL_SECOND_ESCALATION_MINUTES = 90  # ...and again at this
     VH_REMINDER_HOURS = "48,2"  # reminders before a session, in hours (a session may set its own)
     # Argon2id at OWASP's minimum: 19 MiB, 2 passes, 1 lane.
     VH_ARGON2_MEMORY_KIB = 19 * 1024

@@ -99,3 +99,18 @@ def retention_job() -> str:
     from volunteer_hub.unit_of_work import unit_of_work
 
     return str(run_retention(unit_of_work))
+
+
+@job("patrol reminders and too-few warnings")
+def patrol_reminders_job() -> str:
+    from volunteer_hub.services.patrols import send_shift_reminders, warn_short_shifts
+
+    reminders = _queued(send_shift_reminders)
+    return f"{reminders} reminders, {_queued(warn_short_shifts)} too-few warnings queued"
+
+
+@job("patrol home-safe escalation")
+def patrol_home_safe_job() -> str:
+    from volunteer_hub.services.patrols import escalate_missing_check_outs
+
+    return f"{_queued(escalate_missing_check_outs)} home-safe alerts queued"

@@ -339,3 +339,30 @@ def get_course_or_404(course_id: int):
     from volunteer_hub.models import Course
 
     return db.get_or_404(Course, course_id)
+
+
+# --- patrols --------------------------------------------------------------------------------
+def can_lead_patrol(user: User, shift) -> bool:
+    """The shift's lead and staff run a patrol (register, check-outs)."""
+    return is_staff(user) or (shift.lead_id is not None and shift.lead_id == user.id)
+
+
+def sees_whole_patrol(user: User, shift) -> bool:
+    """The lead sees everyone on their shift (it is their night); staff see the people of their agencies."""
+    return shift.lead_id is not None and shift.lead_id == user.id
+
+
+def get_patrol_member_or_404(member_id: int, shift_id: int, viewer: User):
+    """A place on a shift that `viewer` may act on: their own, one on the shift they lead, or (staff)
+    one of a person they may see."""
+    from volunteer_hub.models import PatrolMember
+
+    member = db.get_or_404(PatrolMember, member_id)
+    if member.shift_id != shift_id:
+        abort(404)
+    if member.user_id == viewer.id or sees_whole_patrol(viewer, member.shift):
+        return member
+    if not is_staff(viewer):
+        abort(403)
+    get_person_owned_or_404(member.user_id, viewer)
+    return member

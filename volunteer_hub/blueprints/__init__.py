@@ -4,6 +4,7 @@ from volunteer_hub.blueprints.auth import bp as auth_bp
 from volunteer_hub.blueprints.certificates import bp as certificates_bp
 from volunteer_hub.blueprints.equipment import bp as equipment_bp
 from volunteer_hub.blueprints.main import bp as main_bp
+from volunteer_hub.blueprints.patrols import bp as patrols_bp
 from volunteer_hub.blueprints.people import bp as people_bp
 from volunteer_hub.blueprints.privacy import bp as privacy_bp
 from volunteer_hub.blueprints.reports import bp as reports_bp
@@ -19,4 +20,5 @@ BLUEPRINTS = [
     (audit_bp, None),
     (privacy_bp, None),
     (reports_bp, None),
+    (patrols_bp, None),
 ]

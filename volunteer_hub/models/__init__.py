@@ -25,6 +25,18 @@ from volunteer_hub.models.equipment import (  # noqa: F401
     TotalGrain,
 )
 from volunteer_hub.models.outbox import OutboxMessage, OutboxStatus  # noqa: F401
+from volunteer_hub.models.patrols import (  # noqa: F401
+    TALLY_LABELS,
+    KitCount,
+    KitCountPhase,
+    MemberStatus,
+    PatrolMember,
+    PatrolShift,
+    PatrolTally,
+    ShiftStatus,
+    TallyKind,
+    patrol_shift_courses,
+)
 from volunteer_hub.models.people import (  # noqa: F401
     ORGANISATION_KIND_LABELS,
     CoordinatorAgency,

@@ -218,6 +218,8 @@ class StockMovement(db.Model):
     place_text: Mapped[str | None] = mapped_column(String(120))
     time_band: Mapped[TimeBand | None] = mapped_column(enum_column(TimeBand, "time_band"))
     event_name: Mapped[str | None] = mapped_column(String(120))
+    # A hand-out (or kit-bag count) on a night patrol: the shift's figures read these.
+    patrol_shift_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_shifts.id"), index=True)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("stock_movements.id"), unique=True)
     # From a hidden form field: a double-submitted form records one movement.
     idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)

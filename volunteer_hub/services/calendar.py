@@ -91,10 +91,33 @@ def cancellation(booking: Booking) -> dict:
     return _attachment(cancellation_ics(booking), "CANCEL")
 
 
-def feed(bookings: list[Booking]) -> bytes:
-    """A person's private feed: their booked sessions; cancelled ones marked cancelled."""
+def _patrol_event(member) -> Event:
+    """A patrol shift in the person's feed: its own UID space (patrol-N@), so it never replaces a booking."""
+    shift = member.shift
+    event = Event()
+    event.add("uid", member.calendar_uid)
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", shift.starts_at.astimezone(clock.ZONE))
+    event.add("dtend", shift.ends_at.astimezone(clock.ZONE))
+    event.add("summary", f"Patrol: {shift.title}")
+    if shift.meeting_point:
+        event.add("location", shift.meeting_point)
+    url = external_url("patrols.shift", shift_id=shift.id)
+    event.add("url", url)
+    event.add("description", "\n\n".join(part for part in (shift.area, shift.notes, url) if part))
+    event.add("sequence", int(utcnow().timestamp()) // 60 - 29_000_000)
+    cancelled = shift.is_cancelled or not member.is_joined
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    return event
+
+
+def feed(bookings: list[Booking], patrols=()) -> bytes:
+    """A person's private feed: their booked sessions and patrol shifts; cancelled ones (or shifts
+    they left) marked cancelled."""
     cal = _calendar("PUBLISH")
     cal.add("x-wr-calname", "Training bookings")
+    for member in patrols:
+        cal.add_component(_patrol_event(member))
     seen = set()
     for booking in sorted(bookings, key=lambda b: (b.session.starts_at, b.id)):
         cancelled = booking.status is BookingStatus.CANCELLED or booking.session.status is SessionStatus.CANCELLED

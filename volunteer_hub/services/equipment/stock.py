@@ -60,7 +60,8 @@ def issue_stock(from_holder: Holder, item: Item, recipients: list[Holder], quant
 def hand_out_stock(holder: Holder, quantities: dict[Item, int], *, by: User, place: Place | None = None,
                    place_text: str | None = None, occurred_on: dt.date | None = None,
                    time_band: TimeBand | None = None, event_name: str | None = None,
-                   idempotency_key: str | None = None, place_id: int | None = None) -> Outcome:
+                   idempotency_key: str | None = None, place_id: int | None = None,
+                   patrol_shift_id: int | None = None) -> Outcome:
     """Give stock to the public from a kit bag or venue. Records where and when, never who.
 
     The place is a listed Place, or the id of one (`place_id`, as the form sends it: one of
@@ -84,7 +85,8 @@ def hand_out_stock(holder: Holder, quantities: dict[Item, int], *, by: User, pla
     try:
         return record_movements(MovementKind.HAND_OUT, lines, by=by, idempotency_key=idempotency_key,
                                 occurred_on=occurred_on, **(listed or {"place_text": place_text}),
-                                time_band=time_band, event_name=(event_name or "").strip() or None)
+                                time_band=time_band, event_name=(event_name or "").strip() or None,
+                                patrol_shift_id=patrol_shift_id)
     except InsufficientStock as error:  # said next to the item's quantity, in the volunteer's words
         error.field = f"qty_{error.item_id}"
         if holder.user_id == by.id:
@@ -103,8 +105,9 @@ def write_off_stock(holder: Holder, item: Item, quantity: int, reason: str, *, b
 
 
 def take_stock(holder: Holder, counts: dict[Item, int], reason: str, *, by: User,
-               idempotency_key: str | None = None) -> Outcome:
-    """A stocktake: the counted quantity per item; each difference is recorded as an adjustment."""
+               idempotency_key: str | None = None, patrol_shift_id: int | None = None) -> Outcome:
+    """A stocktake: the counted quantity per item; each difference is recorded as an adjustment
+    (tagged with the patrol shift when a kit bag is counted out or in on one)."""
     for item, counted in counts.items():
         if counted is None or counted < 0:
             raise ValidationFailed("Counts are 0 or more.", f"count_{item.id}")
@@ -124,7 +127,7 @@ def take_stock(holder: Holder, counts: dict[Item, int], reason: str, *, by: User
     if not lines:
         return Outcome([])
     outcome = record_movements(MovementKind.ADJUSTMENT, lines, by=by, idempotency_key=idempotency_key,
-                               reason=reason.strip())
+                               reason=reason.strip(), patrol_shift_id=patrol_shift_id)
     return _audited("stock.stocktake", outcome, holder)
 
 

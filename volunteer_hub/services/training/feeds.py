@@ -11,6 +11,8 @@ from volunteer_hub.models import (
     Booking,
     BookingStatus,
     CalendarFeed,
+    PatrolMember,
+    PatrolShift,
     TrainingSession,
     User,
     db,
@@ -49,6 +51,10 @@ def calendar_feed_for_token(token: str) -> bytes | None:
             TrainingSession.starts_at > utcnow() - dt.timedelta(days=90))
         .options(selectinload(Booking.session).selectinload(TrainingSession.course),
                  selectinload(Booking.session).selectinload(TrainingSession.trainers)))
-    return calendar_service.feed(list(bookings))
+    patrols = db.session.scalars(
+        select(PatrolMember).join(PatrolMember.shift).where(
+            PatrolMember.user_id == feed.user_id, PatrolShift.starts_at > utcnow() - dt.timedelta(days=90))
+        .options(selectinload(PatrolMember.shift)).order_by(PatrolShift.starts_at, PatrolMember.id))
+    return calendar_service.feed(list(bookings), list(patrols))
 
 

@@ -1,0 +1,87 @@
+"""Joining and leaving a shift: under the shift's row lock (SELECT ... FOR UPDATE on PostgreSQL;
+SQLite's write transaction began with BEGIN IMMEDIATE), with a partial unique index behind it, so
+the most people is never exceeded however many join at once."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from volunteer_hub import clock
+from volunteer_hub.errors import Conflict, NotAllowed
+from volunteer_hub.models import MemberStatus, PatrolMember, PatrolShift, User, db, utcnow
+from volunteer_hub.services.patrols.gating import reasons_cannot_join
+from volunteer_hub.services.patrols.rota import email_member
+
+
+def lock_shift(shift: PatrolShift) -> PatrolShift:
+    """Hold the shift's row lock until the transaction ends, and see its latest state."""
+    return db.session.scalars(select(PatrolShift).where(PatrolShift.id == shift.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def joined_count(shift: PatrolShift) -> int:
+    return db.session.scalar(select(func.count()).select_from(PatrolMember).where(
+        PatrolMember.shift_id == shift.id, PatrolMember.status == MemberStatus.JOINED))
+
+
+def joined_members(shift: PatrolShift) -> list[PatrolMember]:
+    return list(db.session.scalars(select(PatrolMember).where(
+        PatrolMember.shift_id == shift.id, PatrolMember.status == MemberStatus.JOINED)
+        .options(selectinload(PatrolMember.user)).order_by(PatrolMember.id)
+        .execution_options(populate_existing=True)))
+
+
+def membership(shift: PatrolShift, user: User) -> PatrolMember | None:
+    return db.session.scalar(select(PatrolMember).where(
+        PatrolMember.shift_id == shift.id, PatrolMember.user_id == user.id, PatrolMember.status == MemberStatus.JOINED))
+
+
+def _clash(shift: PatrolShift, user: User) -> PatrolShift | None:
+    from volunteer_hub.models import ShiftStatus
+
+    return db.session.scalar(select(PatrolShift).join(PatrolMember).where(
+        PatrolMember.user_id == user.id, PatrolMember.status == MemberStatus.JOINED, PatrolShift.id != shift.id,
+        PatrolShift.status != ShiftStatus.CANCELLED,
+        PatrolShift.starts_at < shift.ends_at, PatrolShift.ends_at > shift.starts_at).limit(1))
+
+
+def join_shift(shift: PatrolShift, user: User) -> PatrolMember:
+    if not user.is_confirmed:
+        raise NotAllowed("Confirm your email address before joining a patrol.")
+    shift = lock_shift(shift)
+    if shift.is_cancelled:
+        raise Conflict("This shift has been cancelled.")
+    if shift.starts_at <= utcnow() or shift.is_started:
+        raise Conflict("This shift has already started.")
+    if membership(shift, user) is not None:
+        raise Conflict("You are already on this shift.")
+    reasons = reasons_cannot_join(user, shift)
+    if reasons:
+        raise NotAllowed(reasons[0].text)
+    if joined_count(shift) >= shift.max_people:
+        raise Conflict("This shift is full.")
+    clash = _clash(shift, user)
+    if clash is not None:
+        raise Conflict(f"You are already on {clash.title} at that time ({clock.format_local(clash.starts_at)}).")
+    member = PatrolMember(shift_id=shift.id, user_id=user.id, status=MemberStatus.JOINED)
+    db.session.add(member)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("You are already on this shift.") from None
+    email_member(member, "joined", "On patrol: ", "patrol_joined")
+    return member
+
+
+def leave_shift(member: PatrolMember, *, by: User) -> PatrolMember:
+    shift = lock_shift(member.shift)
+    db.session.refresh(member)
+    if not member.is_joined:
+        raise Conflict("You have already left this shift.")
+    if shift.is_started or shift.starts_at <= utcnow():
+        raise Conflict("This shift has started: tell the shift lead instead.")
+    member.status = MemberStatus.LEFT
+    member.left_at = utcnow()
+    return member
