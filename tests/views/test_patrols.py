@@ -209,3 +209,31 @@ def test_my_shifts_are_in_my_private_calendar_feed_in_their_own_uid_space(client
     db.session.commit()
     body = client.get(f"/training/calendar/{token}.ics").text
     assert f"UID:patrol-{member.id}@volunteer-hub" in body and "SUMMARY:Patrol: Saturday patrol" in body
+
+
+def test_the_year_on_patrol_in_the_impact_report_and_the_figures_page(client, coordinator):
+    from volunteer_hub.models import ShiftStatus, TallyKind
+
+    amy, bob = make_user(Role.VOLUNTEER, name="Amy Able"), make_user(Role.VOLUNTEER, name="Bob Brown")
+    ran = _shift(starts_in=dt.timedelta(days=-10), hours=5)
+    ran.started_at = ran.starts_at
+    _join(ran, amy, came=True, home_safe_at=ran.ends_at + dt.timedelta(minutes=30))  # counted to the end: 5
+    _join(ran, bob, came=True, home_safe_at=ran.ends_at - dt.timedelta(hours=1))  # went home early: 4
+    _join(ran, make_user(Role.VOLUNTEER), came=False)
+    db.session.add(PatrolTally(shift_id=ran.id, kind=TallyKind.WELFARE_ASSIST, count=3))
+    short = _shift(starts_in=dt.timedelta(days=-3), status=ShiftStatus.CANCELLED, cancelled_for_too_few=True,
+                   cancelled_at=utcnow(), cancel_reason="Only one person")
+    db.session.add(short)
+    db.session.commit()
+    sign_in_as(client, coordinator)
+    page = client.get("/patrols/figures").text
+    figures = {label: value for label, value in [
+        ("Patrol shifts run", "1"), ("Shifts cancelled for too few people", "1"), ("Volunteer hours on patrol", "9"),
+        ("Interactions on patrol", "3")]}
+    for label, value in figures.items():
+        assert f'<dt>{label}</dt>\n    <dd><span class="figure-now">{value}</span>' in page, label
+    assert "2 different people patrolled in the period." in page
+    report = client.get("/reports/impact").text
+    assert "On patrol" in report and "Welfare assist" in report
+    sign_in_as(client, amy)
+    assert "<strong>5.0 hours</strong> on patrol over 1 shift" in client.get("/patrols").text

@@ -82,6 +82,15 @@ DEFINITIONS = {
     "active": "Open accounts on the last day of the period (not deactivated or erased), by organisation and role.",
     "sign_ups": "Accounts created in the period.",
     "dbs": "People whose DBS check must be renewed in the next 90 days from today (whatever the period).",
+    "patrols_run": "Patrol shifts that started in the period and whose lead took the register (not cancelled).",
+    "patrols_too_few": "Patrol shifts in the period cancelled because too few people joined (nobody patrols alone).",
+    "patrol_hours": "Volunteer hours on patrol: for each person the lead marked as there, from the shift's start "
+                    "(when the register was taken) to their \"I'm home safe\" check-out, counted at most to the "
+                    "shift's planned end (to the end if they never checked out).",
+    "patrol_interactions": "Interactions tallied on patrol, by kind: counts only, never who.",
+    "patrol_hand_outs": "Items handed out from kit bags on patrol shifts in the period (also in the equipment figures).",
+    "patrol_variance": "Units by which kit bags counted back in at the end of a shift differed from what the ledger "
+                       "expected (held at the start, less hand-outs), each with the volunteer's reason.",
 }
 DBS_DAYS = 90
 
@@ -415,6 +424,62 @@ def people(current: Period, scope: Scope) -> dict:
                for role, n in zip(Role, counts, strict=True) if n]
     counts = [sum(values) for values in zip(*(counts[:3] for tag, _o, *counts in rows if tag == "counts"), strict=True)]
     return {"by_role": by_role, "sign_ups": {1: counts[0], 0: counts[1]}, "dbs": counts[2]}
+
+
+# --- patrols ---------------------------------------------------------------------------------------
+def patrols(current: Period, scope: Scope) -> dict:
+    """One statement, tagged rows for both periods: shifts run and cancelled for too few, volunteer
+    hours and people, tallies by kind, hand-outs by item and by place (this period), kit-bag variance."""
+    from volunteer_hub.models import KitCount, KitCountPhase, PatrolMember, PatrolShift, PatrolTally, Place, ShiftStatus
+
+    previous = current.previous()
+    s, pm = PatrolShift, PatrolMember
+    both = and_(s.starts_at >= previous.starts_at, s.starts_at < current.ends_at)
+    which = _which(s.starts_at, current)
+    came = and_(both, pm.came.is_(True), s.status == ShiftStatus.SCHEDULED, scope.condition(pm.user_id))
+    from volunteer_hub.queries.patrols import patrol_hours
+
+    hours = patrol_hours()
+    m = StockMovement
+    on_patrol = and_(m.patrol_shift_id == s.id, m.kind == MovementKind.HAND_OUT, _not_reversed(m))
+    place = func.coalesce(Place.name, m.place_text, "")
+    none = literal(None)
+    rows = _rows(union_all(
+        select(literal("shifts"), which, none, none,
+               func.count(case((and_(s.status == ShiftStatus.SCHEDULED, s.started_at.is_not(None)), 1))),
+               func.count(case((and_(s.status == ShiftStatus.CANCELLED, s.cancelled_for_too_few.is_(True)), 1))))
+        .select_from(s).where(both).group_by(which),
+        select(literal("people"), which, none, none, hours, func.count(distinct(pm.user_id)))
+        .select_from(pm).join(s, s.id == pm.shift_id).where(came).group_by(which),
+        select(literal("tally"), which, none, PatrolTally.kind, func.sum(PatrolTally.count), literal(0))
+        .select_from(PatrolTally).join(s, s.id == PatrolTally.shift_id).where(both).group_by(which, PatrolTally.kind),
+        select(literal("item"), which, m.item_id, none, func.sum(m.quantity), literal(0))
+        .select_from(m).join(s, on_patrol).where(both).group_by(which, m.item_id),
+        select(literal("place"), literal(1), none, place, func.sum(m.quantity), literal(0))
+        .select_from(m).join(s, on_patrol).outerjoin(Place, Place.id == m.place_id)
+        .where(_in(s.starts_at, current)).group_by(place),
+        select(literal("variance"), which, none, none, func.sum(func.abs(KitCount.ledger - KitCount.counted)),
+               func.count(distinct(case((KitCount.ledger != KitCount.counted, s.id)))))
+        .select_from(KitCount).join(pm, pm.id == KitCount.member_id).join(s, s.id == pm.shift_id)
+        .where(both, KitCount.phase == KitCountPhase.IN, scope.condition(pm.user_id)).group_by(which)))
+    out = {"run": {0: 0, 1: 0}, "too_few": {0: 0, 1: 0}, "hours": {0: 0.0, 1: 0.0}, "people": {0: 0, 1: 0},
+           "variance": {0: 0, 1: 0}, "variance_shifts": {0: 0, 1: 0}, "tallies": defaultdict(int),
+           "items": defaultdict(int), "places": []}
+    for tag, current_, key_id, key_text, value, extra in rows:
+        if tag == "shifts":
+            out["run"][current_], out["too_few"][current_] = int(value), int(extra)
+        elif tag == "people":
+            out["hours"][current_], out["people"][current_] = round(float(value or 0), 1), int(extra)
+        elif tag == "tally":
+            out["tallies"][(current_, key_text if isinstance(key_text, str) else key_text.value)] += int(value or 0)
+        elif tag == "item":
+            out["items"][(current_, key_id)] += int(value)
+        elif tag == "place":
+            out["places"].append((key_text, int(value)))
+        else:
+            out["variance"][current_], out["variance_shifts"][current_] = int(value or 0), int(extra)
+    out["places"].sort(key=lambda p: (-p[1], p[0]))
+    return out
 
 
 # --- names -----------------------------------------------------------------------------------------

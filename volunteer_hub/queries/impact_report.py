@@ -233,6 +233,37 @@ def _people(period: Period, scope: Scope, names: q.Names) -> Section:
               ["Organisation", *[r.label + "s" for r in ROLE_ORDER]], rows, definition="active")])
 
 
+def _patrols(period: Period, scope: Scope, names: q.Names) -> Section:
+    from volunteer_hub.models import TallyKind
+
+    data = q.patrols(period, scope)
+    tallies = data["tallies"]
+    figures = [
+        Figure("patrols_run", "Patrol shifts run", data["run"][1], data["run"][0]),
+        Figure("patrols_too_few", "Shifts cancelled for too few people", data["too_few"][1], data["too_few"][0]),
+        Figure("patrol_hours", "Volunteer hours on patrol", data["hours"][1], data["hours"][0]),
+        Figure("patrol_interactions", "Interactions on patrol", sum(n for (c, _k), n in tallies.items() if c == 1),
+               sum(n for (c, _k), n in tallies.items() if c == 0)),
+        Figure("patrol_variance", "Kit-bag variance (units)", data["variance"][1], data["variance"][0]),
+    ]
+    kinds = Table("patrols-interactions", "Interactions on patrol, by kind", ["Kind", "This period", "Previous period"],
+                  [[k.label, tallies.get((1, k.value), 0), tallies.get((0, k.value), 0)] for k in TallyKind],
+                  definition="patrol_interactions")
+    items = sorted({i for (_c, i) in data["items"]}, key=lambda i: names.items.get(i, ""))
+    by_item = Table("patrols-items", "Handed out on patrol, by item", ["Item", "This period", "Previous period"],
+                    [[names.items.get(i, "?"), data["items"].get((1, i), 0), data["items"].get((0, i), 0)] for i in items],
+                    definition="patrol_hand_outs")
+    by_place = Table("patrols-places", "Handed out on patrol, by place", ["Place", "Items handed out"],
+                     [[p or "Not given", n] for p, n in data["places"]], definition="patrol_hand_outs")
+    return Section("patrols", "On patrol", figures, [kinds, by_item, by_place],
+                   note=f"{data['people'][1]:,} different people patrolled in the period.")
+
+
+def patrols_section(period: Period, scope: Scope) -> Section:
+    """The "On patrol" section by itself (the patrol figures page), its item names in the same query."""
+    return _patrols(period, scope, q.names())
+
+
 def scope_label(scope: Scope, names: q.Names) -> str:
     if scope.organisation_id is not None:
         return names.organisations.get(scope.organisation_id, ("an organisation", None))[0]
@@ -245,7 +276,8 @@ def build(period: Period, scope: Scope, names: q.Names | None = None) -> Report:
     names = names or q.names()
     training, trained = _training(period, scope, names)
     equipment, handed = _equipment(period, names)
-    sections = [training, _certificates(period, scope, names), equipment, _people(period, scope, names)]
+    sections = [training, _certificates(period, scope, names), equipment, _patrols(period, scope, names),
+                _people(period, scope, names)]
     months = period.months()
     trend = [(f"{m:%b %Y}", trained[n], handed[n]) for n, m in enumerate(months)]
     people = training.figures[1]

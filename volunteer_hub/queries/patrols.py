@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from volunteer_hub import clock
@@ -104,6 +104,16 @@ def hand_outs(shift: PatrolShift) -> list[ShiftHandOut]:
     return [ShiftHandOut(*row) for row in rows]
 
 
+def patrol_hours():
+    """SQL: a person's hours on a shift (patrol_members joined to patrol_shifts): from the register
+    being taken to their check-out, at most to the planned end (the end if they never checked out)."""
+    from volunteer_hub.queries.impact import hours_between
+
+    s, pm = PatrolShift, PatrolMember
+    until = case((and_(pm.home_safe_at.is_not(None), pm.home_safe_at < s.ends_at), pm.home_safe_at), else_=s.ends_at)
+    return func.coalesce(func.sum(case((until > s.started_at, hours_between(s.started_at, until)), else_=0.0)), 0.0)
+
+
 class MyPatrols(NamedTuple):
     upcoming: list[PatrolShift]
     hours_this_year: float
@@ -111,26 +121,18 @@ class MyPatrols(NamedTuple):
 
 
 def my_patrols(user: User) -> MyPatrols:
-    """A volunteer's own record: their next shifts and their hours on patrol this (calendar) year,
-    from the start of each shift they came to until they checked out (or the shift's end)."""
+    """A volunteer's own record: their next shifts and their hours on patrol this (calendar) year."""
     now = utcnow()
     upcoming = list(db.session.scalars(select(PatrolShift).join(PatrolMember).where(
         PatrolMember.user_id == user.id, PatrolMember.status == MemberStatus.JOINED,
         PatrolShift.ends_at > now, PatrolShift.status == ShiftStatus.SCHEDULED)
         .order_by(PatrolShift.starts_at).limit(5)))
     year_start = clock.start_of_day(dt.date(clock.today().year, 1, 1))
-    rows = db.session.execute(select(PatrolShift.starts_at, PatrolShift.ends_at, PatrolMember.home_safe_at).join(
-        PatrolMember).where(PatrolMember.user_id == user.id, PatrolMember.came.is_(True),
-                            PatrolShift.starts_at >= year_start, PatrolShift.starts_at < now)).all()
-    hours = sum(volunteer_hours(s, e, home) for s, e, home in rows)
-    return MyPatrols(upcoming, round(hours, 1), len(rows))
-
-
-def volunteer_hours(starts_at: dt.datetime, ends_at: dt.datetime, home_safe_at: dt.datetime | None) -> float:
-    """Hours on patrol: from the shift's start to check-out, or to its end if they never checked out
-    (or checked out long after); never negative."""
-    until = ends_at if home_safe_at is None else min(max(home_safe_at, starts_at), ends_at + dt.timedelta(hours=2))
-    return max((until - starts_at).total_seconds(), 0) / 3600
+    hours, shifts = db.session.execute(select(patrol_hours(), func.count()).select_from(PatrolMember).join(
+        PatrolShift).where(PatrolMember.user_id == user.id, PatrolMember.came.is_(True),
+                           PatrolShift.status == ShiftStatus.SCHEDULED, PatrolShift.started_at.is_not(None),
+                           PatrolShift.starts_at >= year_start)).one()
+    return MyPatrols(upcoming, round(float(hours), 1), shifts)
 
 
 def escalated_members(viewer: User) -> list[PatrolMember]:
@@ -145,60 +147,3 @@ def escalated_members(viewer: User) -> list[PatrolMember]:
     if not is_staff(viewer):
         stmt = stmt.where((PatrolShift.lead_id == viewer.id) | (PatrolShift.on_call_id == viewer.id))
     return list(db.session.scalars(stmt.limit(20)))
-
-
-# --- figures --------------------------------------------------------------------------------------
-class PatrolFigures(NamedTuple):
-    shifts_run: int
-    cancelled_too_few: int
-    cancelled_other: int
-    volunteer_hours: float
-    people: int
-    hand_outs: list[tuple[str, int]]
-    hand_outs_by_place: list[tuple[str, int]]
-    interactions: list[tuple[TallyKind, int]]
-    variance_units: int
-    shifts_with_variance: int
-
-
-def figures(start: dt.date, end: dt.date, organisation_id: int | None = None) -> PatrolFigures:
-    """The period's patrols (London dates, `end` included): aggregated in SQL, a fixed number of queries."""
-    lo, hi = clock.start_of_day(start), clock.start_of_day(end + dt.timedelta(days=1))
-    in_period = (PatrolShift.starts_at >= lo, PatrolShift.starts_at < hi)
-    run, too_few, other = db.session.execute(select(
-        func.count().filter(PatrolShift.status == ShiftStatus.SCHEDULED, PatrolShift.started_at.is_not(None)),
-        func.count().filter(PatrolShift.status == ShiftStatus.CANCELLED, PatrolShift.cancelled_for_too_few.is_(True)),
-        func.count().filter(PatrolShift.status == ShiftStatus.CANCELLED, PatrolShift.cancelled_for_too_few.is_(False)),
-    ).where(*in_period)).one()
-    came = (select(PatrolShift.starts_at, PatrolShift.ends_at, PatrolMember.home_safe_at, PatrolMember.user_id)
-            .join(PatrolMember).where(*in_period, PatrolMember.came.is_(True),
-                                      PatrolShift.status == ShiftStatus.SCHEDULED))
-    if organisation_id is not None:
-        came = came.join(User, User.id == PatrolMember.user_id).where(User.organisation_id == organisation_id)
-    # Hours in SQL would need per-dialect date arithmetic; the rows are one per person per shift
-    # (a few thousand a year), summed here.
-    rows = db.session.execute(came).all()
-    hours = round(sum(volunteer_hours(s, e, h) for s, e, h, _ in rows), 1)
-    people = len({r.user_id for r in rows})
-    tagged = (StockMovement.patrol_shift_id == PatrolShift.id)
-    hand = db.session.execute(
-        select(Item.name, func.sum(StockMovement.quantity)).join(PatrolShift, tagged).join(Item)
-        .where(*in_period, StockMovement.kind == MovementKind.HAND_OUT)
-        .group_by(Item.name).order_by(func.sum(StockMovement.quantity).desc(), Item.name)).all()
-    place = func.coalesce(Place.name, StockMovement.place_text, "")
-    by_place = db.session.execute(
-        select(place, func.sum(StockMovement.quantity)).join(PatrolShift, tagged)
-        .outerjoin(Place, Place.id == StockMovement.place_id)
-        .where(*in_period, StockMovement.kind == MovementKind.HAND_OUT)
-        .group_by(place).order_by(func.sum(StockMovement.quantity).desc(), place).limit(20)).all()
-    kinds = dict(db.session.execute(select(PatrolTally.kind, func.sum(PatrolTally.count)).join(PatrolShift)
-                                    .where(*in_period).group_by(PatrolTally.kind)).all())
-    from volunteer_hub.models import KitCountPhase
-
-    variance = db.session.execute(
-        select(func.coalesce(func.sum(func.abs(KitCount.ledger - KitCount.counted)), 0),
-               func.count(func.distinct(case((KitCount.ledger != KitCount.counted, PatrolMember.shift_id)))))
-        .join(PatrolMember, PatrolMember.id == KitCount.member_id).join(PatrolShift)
-        .where(*in_period, KitCount.phase == KitCountPhase.IN)).one()
-    return PatrolFigures(run, too_few, other, hours, people, [tuple(r) for r in hand], [tuple(r) for r in by_place],
-                         [(k, int(kinds.get(k) or 0)) for k in TallyKind], int(variance[0]), int(variance[1]))

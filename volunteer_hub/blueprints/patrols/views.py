@@ -6,14 +6,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from volunteer_hub import clock
+from volunteer_hub.blueprints.equipment.chart import bar_chart
 from volunteer_hub.blueprints.equipment.forms import hand_out_form
 from volunteer_hub.blueprints.patrols import bp
 from volunteer_hub.blueprints.patrols.forms import CancelShiftForm, ShiftForm
 from volunteer_hub.forms import choices
-from volunteer_hub.models import Item, KitCountPhase, TallyKind, TimeBand, db, utcnow
+from volunteer_hub.models import Item, TallyKind, TimeBand, db, utcnow
 from volunteer_hub.pagination import requested_page
+from volunteer_hub.queries import impact_report, pickers
 from volunteer_hub.queries import patrols as q
-from volunteer_hub.queries import pickers
+from volunteer_hub.queries.impact import DEFINITIONS, Period, Scope
 from volunteer_hub.security import STAFF, get_patrol_member_or_404, get_person_or_404, is_staff, role_required
 from volunteer_hub.services import equipment as equipment_service
 from volunteer_hub.services import patrols as svc
@@ -298,14 +300,18 @@ def home_safe(shift_id):
 @bp.get("/patrols/figures")
 @role_required(*STAFF)
 def figures():
+    """The impact report's "On patrol" section for any period (default: the last 12 months)."""
     today = clock.today()
     try:
-        start = dt.date.fromisoformat(request.args.get("start", "")) if request.args.get("start") else \
-            today.replace(day=1) - dt.timedelta(days=365)
-        end = dt.date.fromisoformat(request.args.get("end", "")) if request.args.get("end") else today
+        start = dt.date.fromisoformat(request.args["start"]) if request.args.get("start") else today - dt.timedelta(days=364)
+        end = dt.date.fromisoformat(request.args["end"]) if request.args.get("end") else today
     except ValueError:
-        start, end = today - dt.timedelta(days=365), today
-    if end < start:
-        start, end = end, start
-    return render_template("patrols/figures.html", figures=q.figures(start, end), start=start, end=end,
-                           phase=KitCountPhase)
+        start, end = today - dt.timedelta(days=364), today
+    period = Period(min(start, end), max(start, end))
+    section = impact_report.patrols_section(period, Scope())
+    return render_template("patrols/figures.html", section=section, period=period,
+                           chart=_interactions_chart(section.tables[0]), definitions=DEFINITIONS)
+
+
+def _interactions_chart(table):
+    return bar_chart([(row[0], [row[1]]) for row in table.rows], ["Interactions"], label_width=300, label_chars=30)

@@ -55,6 +55,7 @@ BARS = {  # table id: (the column drawn, its name, at most this many rows)
     "certificates-courses": (1, "Held at the end", 20),
     "equipment-items": (1, "Handed out", 20),
     "equipment-places": (1, "Items handed out", 15),
+    "patrols-interactions": (1, "Interactions", 10),
 }
 
 
