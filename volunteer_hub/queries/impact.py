@@ -16,7 +16,22 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Float, and_, case, distinct, exists, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    Float,
+    Integer,
+    and_,
+    case,
+    cast,
+    distinct,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -39,6 +54,7 @@ from volunteer_hub.models import (
     MovementKind,
     Organisation,
     OrganisationKind,
+    Place,
     Role,
     SessionStatus,
     SessionTotal,
@@ -398,9 +414,9 @@ def _stock_at(day: dt.date):
 
 
 # --- people ----------------------------------------------------------------------------------------
-def people(current: Period, scope: Scope) -> dict:
-    """One statement: open accounts by organisation and role; sign-ups in each period and DBS
-    checks to renew (one row, in the same shape)."""
+def _people_selects(current: Period, scope: Scope) -> list:
+    """Open accounts by organisation and role; sign-ups in each period and DBS checks to renew (one
+    row, in the same shape)."""
     previous = current.previous()
     u = User
     open_account = and_(u.is_active.is_(True), u.erased_at.is_(None), u.created_at < current.ends_at)
@@ -410,7 +426,7 @@ def people(current: Period, scope: Scope) -> dict:
     # Grouped by organisation only, in the order of the index it reads, with a count per role
     # (not grouped by role too, which sorted 100,000 rows first).
     r = UserRole
-    rows = _rows(union_all(
+    return [
         select(literal("role"), u.organisation_id, *[func.count(case((r.role == role, 1))) for role in Role])
         .join(r, r.user_id == u.id).where(open_account, scope.condition(u.id))
         .group_by(u.organisation_id),
@@ -419,67 +435,99 @@ def people(current: Period, scope: Scope) -> dict:
                func.count(case((_in(u.created_at, previous), 1))), literal(0), literal(0))
         .where(u.created_at >= previous.starts_at, u.created_at < current.ends_at, scope.condition(u.id)),
         select(literal("counts"), literal(None), literal(0), literal(0), func.count(), literal(0))
-        .where(dbs_due, scope.condition(u.id))))
+        .where(dbs_due, scope.condition(u.id))]
+
+
+def _read_people(rows) -> dict:
     by_role = [(org, role, n) for tag, org, *counts in rows if tag == "role"
                for role, n in zip(Role, counts, strict=True) if n]
     counts = [sum(values) for values in zip(*(counts[:3] for tag, _o, *counts in rows if tag == "counts"), strict=True)]
     return {"by_role": by_role, "sign_ups": {1: counts[0], 0: counts[1]}, "dbs": counts[2]}
 
 
+def people(current: Period, scope: Scope) -> dict:
+    """One statement: open accounts by organisation and role, sign-ups, DBS checks to renew."""
+    return _read_people(_rows(union_all(*_people_selects(current, scope))))
+
+
 # --- patrols ---------------------------------------------------------------------------------------
-def patrols(current: Period, scope: Scope) -> dict:
-    """One statement, tagged rows for both periods: shifts run and cancelled for too few, volunteer
-    hours and people, tallies by kind, hand-outs by item and by place (this period), kit-bag variance."""
-    from volunteer_hub.models import KitCount, KitCountPhase, PatrolMember, PatrolShift, PatrolTally, Place, ShiftStatus
+def _patrol_selects(current: Period, scope: Scope) -> list:
+    """Tagged rows for both periods, every column an integer (so they join the people statement's
+    union): shifts run and cancelled for too few, volunteer hours (in hundredths) and people,
+    tallies by kind (its position in TallyKind), hand-outs by item and by listed place (this period;
+    typed places together), kit-bag variance in units and shifts."""
+    from volunteer_hub.models import (
+        KitCount,
+        KitCountPhase,
+        PatrolMember,
+        PatrolShift,
+        PatrolTally,
+        ShiftStatus,
+        TallyKind,
+    )
+    from volunteer_hub.queries.patrols import patrol_hours
 
     previous = current.previous()
-    s, pm = PatrolShift, PatrolMember
+    s, pm, m = PatrolShift, PatrolMember, StockMovement
     both = and_(s.starts_at >= previous.starts_at, s.starts_at < current.ends_at)
     which = _which(s.starts_at, current)
     came = and_(both, pm.came.is_(True), s.status == ShiftStatus.SCHEDULED, scope.condition(pm.user_id))
-    from volunteer_hub.queries.patrols import patrol_hours
-
-    hours = patrol_hours()
-    m = StockMovement
     on_patrol = and_(m.patrol_shift_id == s.id, m.kind == MovementKind.HAND_OUT, _not_reversed(m))
-    place = func.coalesce(Place.name, m.place_text, "")
-    none = literal(None)
-    rows = _rows(union_all(
-        select(literal("shifts"), which, none, none,
+    kind = case(*[(PatrolTally.kind == k, n) for n, k in enumerate(TallyKind)])
+    no_id, zero = cast(null(), Integer), literal(0)
+    return [
+        select(literal("patrol_shifts"), which, no_id,
                func.count(case((and_(s.status == ShiftStatus.SCHEDULED, s.started_at.is_not(None)), 1))),
-               func.count(case((and_(s.status == ShiftStatus.CANCELLED, s.cancelled_for_too_few.is_(True)), 1))))
+               func.count(case((and_(s.status == ShiftStatus.CANCELLED, s.cancelled_for_too_few.is_(True)), 1))), zero)
         .select_from(s).where(both).group_by(which),
-        select(literal("people"), which, none, none, hours, func.count(distinct(pm.user_id)))
+        select(literal("patrol_people"), which, no_id, cast(func.round(patrol_hours() * 100), Integer),
+               func.count(distinct(pm.user_id)), zero)
         .select_from(pm).join(s, s.id == pm.shift_id).where(came).group_by(which),
-        select(literal("tally"), which, none, PatrolTally.kind, func.sum(PatrolTally.count), literal(0))
-        .select_from(PatrolTally).join(s, s.id == PatrolTally.shift_id).where(both).group_by(which, PatrolTally.kind),
-        select(literal("item"), which, m.item_id, none, func.sum(m.quantity), literal(0))
+        select(literal("patrol_tally"), which, kind, func.sum(PatrolTally.count), zero, zero)
+        .select_from(PatrolTally).join(s, s.id == PatrolTally.shift_id).where(both).group_by(which, kind),
+        select(literal("patrol_item"), which, m.item_id, func.sum(m.quantity), zero, zero)
         .select_from(m).join(s, on_patrol).where(both).group_by(which, m.item_id),
-        select(literal("place"), literal(1), none, place, func.sum(m.quantity), literal(0))
-        .select_from(m).join(s, on_patrol).outerjoin(Place, Place.id == m.place_id)
-        .where(_in(s.starts_at, current)).group_by(place),
-        select(literal("variance"), which, none, none, func.sum(func.abs(KitCount.ledger - KitCount.counted)),
-               func.count(distinct(case((KitCount.ledger != KitCount.counted, s.id)))))
+        select(literal("patrol_place"), literal(1), m.place_id, func.sum(m.quantity), zero, zero)
+        .select_from(m).join(s, on_patrol).where(_in(s.starts_at, current)).group_by(m.place_id),
+        select(literal("patrol_variance"), which, no_id, func.sum(func.abs(KitCount.ledger - KitCount.counted)),
+               func.count(distinct(case((KitCount.ledger != KitCount.counted, s.id)))), zero)
         .select_from(KitCount).join(pm, pm.id == KitCount.member_id).join(s, s.id == pm.shift_id)
-        .where(both, KitCount.phase == KitCountPhase.IN, scope.condition(pm.user_id)).group_by(which)))
+        .where(both, KitCount.phase == KitCountPhase.IN, scope.condition(pm.user_id)).group_by(which),
+    ]
+
+
+def _read_patrols(rows) -> dict:
+    from volunteer_hub.models import TallyKind
+
+    kinds = list(TallyKind)
     out = {"run": {0: 0, 1: 0}, "too_few": {0: 0, 1: 0}, "hours": {0: 0.0, 1: 0.0}, "people": {0: 0, 1: 0},
            "variance": {0: 0, 1: 0}, "variance_shifts": {0: 0, 1: 0}, "tallies": defaultdict(int),
            "items": defaultdict(int), "places": []}
-    for tag, current_, key_id, key_text, value, extra in rows:
-        if tag == "shifts":
+    for tag, current_, key, value, extra, _zero in rows:
+        if tag == "patrol_shifts":
             out["run"][current_], out["too_few"][current_] = int(value), int(extra)
-        elif tag == "people":
-            out["hours"][current_], out["people"][current_] = round(float(value or 0), 1), int(extra)
-        elif tag == "tally":
-            out["tallies"][(current_, key_text if isinstance(key_text, str) else key_text.value)] += int(value or 0)
-        elif tag == "item":
-            out["items"][(current_, key_id)] += int(value)
-        elif tag == "place":
-            out["places"].append((key_text, int(value)))
-        else:
+        elif tag == "patrol_people":
+            out["hours"][current_], out["people"][current_] = round(int(value or 0) / 100, 1), int(extra)
+        elif tag == "patrol_tally":
+            out["tallies"][(current_, kinds[key].value)] += int(value or 0)
+        elif tag == "patrol_item":
+            out["items"][(current_, key)] += int(value)
+        elif tag == "patrol_place":
+            out["places"].append((key, int(value)))
+        elif tag == "patrol_variance":
             out["variance"][current_], out["variance_shifts"][current_] = int(value or 0), int(extra)
-    out["places"].sort(key=lambda p: (-p[1], p[0]))
     return out
+
+
+def patrols(current: Period, scope: Scope) -> dict:
+    """The patrol figures alone, in one statement (the patrol figures page)."""
+    return _read_patrols(_rows(union_all(*_patrol_selects(current, scope))))
+
+
+def people_and_patrols(current: Period, scope: Scope) -> tuple[dict, dict]:
+    """`people` and `patrols` in one statement (the report reads both: one round trip fewer)."""
+    rows = _rows(union_all(*_people_selects(current, scope), *_patrol_selects(current, scope)))
+    return _read_people([r for r in rows if not r[0].startswith("patrol_")]), _read_patrols(rows)
 
 
 # --- names -----------------------------------------------------------------------------------------
@@ -487,21 +535,25 @@ def patrols(current: Period, scope: Scope) -> dict:
 class Names:
     courses: dict[int, str] = field(default_factory=dict)
     items: dict[int, str] = field(default_factory=dict)
+    places: dict[int, str] = field(default_factory=dict)
     organisations: dict[int, tuple[str, OrganisationKind]] = field(default_factory=dict)
 
 
 def names() -> Names:
-    """Organisations (by name: also the filter's choices), courses and items by id, in one query."""
+    """Organisations (by name: also the filter's choices), courses, items and places by id, in one query."""
     rows = _rows(union_all(
         select(literal("org"), Organisation.id, Organisation.name, Organisation.kind),
         select(literal("course"), Course.id, Course.title, literal(None)),
-        select(literal("item"), Item.id, Item.name, literal(None))))
+        select(literal("item"), Item.id, Item.name, literal(None)),
+        select(literal("place"), Place.id, Place.name, literal(None))))
     out = Names()
     for tag, id_, name, kind in sorted(rows, key=lambda r: r[2]):
         if tag == "org":
             out.organisations[id_] = (name, kind)
         elif tag == "course":
             out.courses[id_] = name
+        elif tag == "place":
+            out.places[id_] = name
         else:
             out.items[id_] = name
     return out

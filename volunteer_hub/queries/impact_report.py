@@ -216,8 +216,8 @@ def _equipment(period: Period, names: q.Names) -> tuple[Section, list[int]]:
 ROLE_ORDER = (Role.VOLUNTEER, Role.TRAINER, Role.COORDINATOR, Role.ADMIN)
 
 
-def _people(period: Period, scope: Scope, names: q.Names) -> Section:
-    data = q.people(period, scope)
+def _people(period: Period, scope: Scope, names: q.Names, data: dict | None = None) -> Section:
+    data = data or q.people(period, scope)
     table: dict[str, dict[Role, int]] = defaultdict(lambda: defaultdict(int))
     for organisation_id, role, count in data["by_role"]:
         table[names.organisations.get(organisation_id, ("No organisation", None))[0]][role] += count
@@ -233,10 +233,10 @@ def _people(period: Period, scope: Scope, names: q.Names) -> Section:
               ["Organisation", *[r.label + "s" for r in ROLE_ORDER]], rows, definition="active")])
 
 
-def _patrols(period: Period, scope: Scope, names: q.Names) -> Section:
+def _patrols(period: Period, scope: Scope, names: q.Names, data: dict | None = None) -> Section:
     from volunteer_hub.models import TallyKind
 
-    data = q.patrols(period, scope)
+    data = data or q.patrols(period, scope)
     tallies = data["tallies"]
     figures = [
         Figure("patrols_run", "Patrol shifts run", data["run"][1], data["run"][0]),
@@ -254,7 +254,9 @@ def _patrols(period: Period, scope: Scope, names: q.Names) -> Section:
                     [[names.items.get(i, "?"), data["items"].get((1, i), 0), data["items"].get((0, i), 0)] for i in items],
                     definition="patrol_hand_outs")
     by_place = Table("patrols-places", "Handed out on patrol, by place", ["Place", "Items handed out"],
-                     [[p or "Not given", n] for p, n in data["places"]], definition="patrol_hand_outs")
+                     sorted(([names.places.get(p, "Typed in (not a listed place)") if p else "Typed in (not a listed place)", n]
+                             for p, n in data["places"]), key=lambda row: (-row[1], row[0])),
+                     definition="patrol_hand_outs")
     return Section("patrols", "On patrol", figures, [kinds, by_item, by_place],
                    note=f"{data['people'][1]:,} different people patrolled in the period.")
 
@@ -276,8 +278,9 @@ def build(period: Period, scope: Scope, names: q.Names | None = None) -> Report:
     names = names or q.names()
     training, trained = _training(period, scope, names)
     equipment, handed = _equipment(period, names)
-    sections = [training, _certificates(period, scope, names), equipment, _patrols(period, scope, names),
-                _people(period, scope, names)]
+    people, patrols = q.people_and_patrols(period, scope)
+    sections = [training, _certificates(period, scope, names), equipment, _patrols(period, scope, names, patrols),
+                _people(period, scope, names, people)]
     months = period.months()
     trend = [(f"{m:%b %Y}", trained[n], handed[n]) for n, m in enumerate(months)]
     people = training.figures[1]
