@@ -237,3 +237,24 @@ def test_the_year_on_patrol_in_the_impact_report_and_the_figures_page(client, co
     assert "On patrol" in report and "Welfare assist" in report
     sign_in_as(client, amy)
     assert "<strong>5.0 hours</strong> on patrol over 1 shift" in client.get("/patrols").text
+
+
+def test_the_subject_access_download_holds_my_patrols_and_emergency_contact(app, volunteer, tmp_path):
+    import csv
+    import io
+    import json
+    import zipfile
+
+    from volunteer_hub.services.privacy.subject_access import write_zip
+
+    volunteer.emergency_contact_name, volunteer.emergency_contact_phone = "Pat Parent", "07700 900999"
+    shift = _shift(title="Friday patrol")
+    _join(shift, volunteer)
+    target = tmp_path / "me.zip"
+    with open(target, "wb") as out:
+        write_zip(volunteer, out, "Partnership")
+    with zipfile.ZipFile(target) as archive:
+        rows = list(csv.DictReader(io.StringIO(archive.read("patrols.csv").decode("utf-8-sig"))))
+        profile = json.loads(archive.read("profile.json"))
+    assert [(r["shift"], r["your_status"]) for r in rows] == [("Friday patrol", "joined")]
+    assert profile["emergency_contact_phone"] == "07700 900999"

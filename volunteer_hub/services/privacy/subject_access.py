@@ -156,6 +156,20 @@ def _emails(person: User):
         yield {"queued_at_utc": created_at, "subject": subject, "status": status, "sent_at_utc": sent_at}
 
 
+def _patrols(person: User):
+    from volunteer_hub.models import PatrolMember, PatrolShift
+
+    stmt = (select(PatrolMember, PatrolShift.title, PatrolShift.starts_at, PatrolShift.ends_at, PatrolShift.status)
+            .join(PatrolShift, PatrolShift.id == PatrolMember.shift_id)
+            .where(PatrolMember.user_id == person.id).order_by(PatrolMember.id))
+    for m, title, starts_at, ends_at, status in _stream(stmt):
+        yield {"shift": title, "starts_utc": starts_at, "starts_london": _local(starts_at), "ends_utc": ends_at,
+               "shift_status": status, "your_status": m.status, "joined_at_utc": m.joined_at, "left_at_utc": m.left_at,
+               "came": m.came, "home_safe_at_utc": m.home_safe_at,
+               "checked_out_by": _who(m.checked_out_by_id, person) if m.checked_out_by_id else None,
+               "home_safe_alerts_sent": m.escalation_level}
+
+
 def _audit(person: User):
     stmt = select(AuditEntry).where(AuditEntry.subject_id == person.id).order_by(AuditEntry.id)
     for (e,) in _stream(stmt):
@@ -181,6 +195,11 @@ TABLES = (
            "event", "reason"), _movements),
     Table("loans", "returnable kit (radios and the like) lent to you", ("loan_id", "item", "serial", "out_at_utc",
           "due_on", "returned_at_utc"), _loans),
+    Table("patrols", "the patrol shifts you joined or left: whether you came (the lead's register), when you checked "
+          "out home safe, and whether an alert went out because you had not (the tallies of a shift are counts "
+          "for the whole shift and name nobody)",
+          ("shift", "starts_utc", "starts_london", "ends_utc", "shift_status", "your_status", "joined_at_utc",
+           "left_at_utc", "came", "home_safe_at_utc", "checked_out_by", "home_safe_alerts_sent"), _patrols),
     Table("emails", "emails the site sent or queued for you: subject, date and status (the bodies are kept for "
           "90 days only and are not included)", ("queued_at_utc", "subject", "status", "sent_at_utc"), _emails),
     Table("audit_trail", "entries of the audit trail about you: what changed, when, and whether you, staff or "
