@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from volunteer_hub import clock
 from volunteer_hub.models import OrganisationKind, Role
 from volunteer_hub.queries import impact as q
+from volunteer_hub.queries import impact_patrols
 from volunteer_hub.queries.impact import DEFINITIONS, Period, Scope
 
 PRESETS = {
@@ -236,7 +237,7 @@ def _people(period: Period, scope: Scope, names: q.Names, data: dict | None = No
 def _patrols(period: Period, scope: Scope, names: q.Names, data: dict | None = None) -> Section:
     from volunteer_hub.models import TallyKind
 
-    data = data or q.patrols(period, scope)
+    data = data or impact_patrols.patrols(period, scope)
     tallies = data["tallies"]
     figures = [
         Figure("patrols_run", "Patrol shifts run", data["run"][1], data["run"][0]),
@@ -278,7 +279,7 @@ def build(period: Period, scope: Scope, names: q.Names | None = None) -> Report:
     names = names or q.names()
     training, trained = _training(period, scope, names)
     equipment, handed = _equipment(period, names)
-    people, patrols = q.people_and_patrols(period, scope)
+    people, patrols = impact_patrols.people_and_patrols(period, scope)
     sections = [training, _certificates(period, scope, names), equipment, _patrols(period, scope, names, patrols),
                 _people(period, scope, names, people)]
     months = period.months()

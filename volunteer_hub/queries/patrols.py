@@ -25,6 +25,7 @@ from volunteer_hub.models import (
     utcnow,
 )
 from volunteer_hub.pagination import CappedPage, paginate_capped
+from volunteer_hub.queries.sql import hours_between
 from volunteer_hub.security import scope_to_viewer, sees_whole_patrol
 
 
@@ -107,8 +108,6 @@ def hand_outs(shift: PatrolShift) -> list[ShiftHandOut]:
 def patrol_hours():
     """SQL: a person's hours on a shift (patrol_members joined to patrol_shifts): from the register
     being taken to their check-out, at most to the planned end (the end if they never checked out)."""
-    from volunteer_hub.queries.impact import hours_between
-
     s, pm = PatrolShift, PatrolMember
     until = case((and_(pm.home_safe_at.is_not(None), pm.home_safe_at < s.ends_at), pm.home_safe_at), else_=s.ends_at)
     return func.coalesce(func.sum(case((until > s.started_at, hours_between(s.started_at, until)), else_=0.0)), 0.0)

@@ -135,7 +135,7 @@ def refresh_sessions(session_ids: Iterable[int], session: Session | None = None)
 
 
 def _insert_session_totals(session: Session, which) -> None:
-    from volunteer_hub.queries.impact import hours_between
+    from volunteer_hub.queries.sql import hours_between
 
     s, a = TrainingSession, Attendance
     attended = a.status.in_(ATTENDED)

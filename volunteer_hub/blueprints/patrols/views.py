@@ -173,7 +173,7 @@ def lead(shift_id):
         if work.ok:
             flash("Register taken: the shift has started.", "success")
         return redirect(url_for("patrols.lead", shift_id=shift.id))
-    first, second = svc.rota.home_safe_minutes()
+    first, second = svc.home_safe_minutes()
     return render_template("patrols/lead.html", shift=shift, members=q.members_of(shift, current_user), now=utcnow(),
                            phones=svc.lead_sees_phones(current_user, shift), first=first, second=second,
                            first_at=shift.ends_at + dt.timedelta(minutes=first), tallies=q.tallies(shift))

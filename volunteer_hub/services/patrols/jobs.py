@@ -13,7 +13,8 @@ from sqlalchemy.orm import selectinload
 from volunteer_hub import clock
 from volunteer_hub.models import MemberStatus, PatrolMember, PatrolShift, Role, ShiftStatus, User, UserRole, db, utcnow
 from volunteer_hub.services.outbox import queue_email
-from volunteer_hub.services.patrols.rota import WEEKDAYS, decision_deadline, email_member, home_safe_minutes
+from volunteer_hub.services.patrols.common import email_member, home_safe_minutes
+from volunteer_hub.services.patrols.rota import WEEKDAYS, decision_deadline
 from volunteer_hub.urls import external_url
 
 

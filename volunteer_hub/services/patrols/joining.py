@@ -3,33 +3,14 @@ SQLite's write transaction began with BEGIN IMMEDIATE), with a partial unique in
 the most people is never exceeded however many join at once."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from volunteer_hub import clock
 from volunteer_hub.errors import Conflict, NotAllowed
 from volunteer_hub.models import MemberStatus, PatrolMember, PatrolShift, User, db, utcnow
+from volunteer_hub.services.patrols.common import email_member, joined_count, lock_shift
 from volunteer_hub.services.patrols.gating import reasons_cannot_join
-from volunteer_hub.services.patrols.rota import email_member
-
-
-def lock_shift(shift: PatrolShift) -> PatrolShift:
-    """Hold the shift's row lock until the transaction ends, and see its latest state."""
-    return db.session.scalars(select(PatrolShift).where(PatrolShift.id == shift.id).with_for_update()
-                              .execution_options(populate_existing=True)).one()
-
-
-def joined_count(shift: PatrolShift) -> int:
-    return db.session.scalar(select(func.count()).select_from(PatrolMember).where(
-        PatrolMember.shift_id == shift.id, PatrolMember.status == MemberStatus.JOINED))
-
-
-def joined_members(shift: PatrolShift) -> list[PatrolMember]:
-    return list(db.session.scalars(select(PatrolMember).where(
-        PatrolMember.shift_id == shift.id, PatrolMember.status == MemberStatus.JOINED)
-        .options(selectinload(PatrolMember.user)).order_by(PatrolMember.id)
-        .execution_options(populate_existing=True)))
 
 
 def membership(shift: PatrolShift, user: User) -> PatrolMember | None:

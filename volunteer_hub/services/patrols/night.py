@@ -40,7 +40,7 @@ from volunteer_hub.services.equipment import (
     lock_balances,
     take_stock,
 )
-from volunteer_hub.services.patrols.joining import joined_members, lock_shift
+from volunteer_hub.services.patrols.common import joined_members, lock_shift
 
 OPENS_BEFORE = dt.timedelta(hours=2)  # the night's pages open this long before the start
 PHONES_AFTER = dt.timedelta(hours=6)  # the lead sees phone numbers until this long after the end

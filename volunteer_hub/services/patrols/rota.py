@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from flask import current_app
-
 from volunteer_hub import audit, clock
 from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.models import Course, PatrolShift, ShiftStatus, User, db, utcnow
-from volunteer_hub.services.outbox import queue_email
-from volunteer_hub.urls import external_url
+from volunteer_hub.services.patrols.common import email_member, joined_count, joined_members, lock_shift
 
 MAX_WEEKS = 12
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -100,8 +97,6 @@ def create_weekly_pattern(*, first_day: dt.date, weekdays: set[int], weeks: int 
 
 def confirm_shift(shift: PatrolShift, *, by: User) -> PatrolShift:
     """Let a shift with fewer than its minimum run anyway (the coordinator's decision at the deadline)."""
-    from volunteer_hub.services.patrols.joining import joined_count, lock_shift
-
     shift = lock_shift(shift)
     if shift.is_cancelled:
         raise Conflict("This shift has been cancelled.")
@@ -114,8 +109,6 @@ def confirm_shift(shift: PatrolShift, *, by: User) -> PatrolShift:
 
 def cancel_shift(shift: PatrolShift, reason: str, *, by: User, for_too_few: bool = False) -> PatrolShift:
     """Cancel a shift and tell everyone on it (in this transaction)."""
-    from volunteer_hub.services.patrols.joining import joined_members, lock_shift
-
     if not (reason or "").strip():
         raise ValidationFailed("Say why it is cancelled (the people on it are told).", "reason")
     shift = lock_shift(shift)
@@ -131,17 +124,3 @@ def cancel_shift(shift: PatrolShift, reason: str, *, by: User, for_too_few: bool
         email_member(member, "cancelled", "Cancelled: ", "patrol_cancelled", reason=shift.cancel_reason)
     audit.record("patrol.cancelled", shift, facts={"reason": shift.cancel_reason, "too_few": for_too_few})
     return shift
-
-
-def email_member(member, kind: str, prefix: str, template: str, **ctx) -> bool:
-    shift = member.shift
-    return queue_email(
-        key=f"patrol-member:{member.id}:{kind}", recipient=member.user.email, recipient_id=member.user_id,
-        subject=f"{prefix}{shift.title}, {clock.format_local(shift.starts_at)}", template=template,
-        member=member, user=member.user, shift=shift, times=clock.time_range(shift.starts_at, shift.ends_at),
-        shift_url=external_url("patrols.shift", shift_id=shift.id), **ctx)
-
-
-def home_safe_minutes() -> tuple[int, int]:
-    """Minutes after a shift's end before the first and the second escalation."""
-    return current_app.config["VH_PATROL_HOME_SAFE_MINUTES"], current_app.config["VH_PATROL_SECOND_ESCALATION_MINUTES"]
