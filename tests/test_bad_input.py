@@ -68,6 +68,7 @@ def test_ids_that_do_not_exist_are_404(app, missing):
             continue
         values = dict.fromkeys(int_args, missing)
         values.update({a: "retire" for a in rule.arguments if a == "action"})
+        values.update({a: "out" for a in rule.arguments if a == "phase"})
         url = rule.build(values, append_unknown=False)[1]
         if str(missing) not in url:
             continue

@@ -53,19 +53,26 @@ def _with_dbs(user):
 
 def test_a_coordinator_adds_eight_weeks_of_friday_and_saturday_nights(client, coordinator):
     course = make_course("Bystander intervention")
-    lead = make_user(Role.VOLUNTEER, name="Lena Lead")
+    lead = _with_dbs(make_user(Role.VOLUNTEER, name="Lena Lead"))
     sign_in_as(client, coordinator)
     assert "Nights of the week" in client.get("/patrols/new").text
     monday = clock.today() + dt.timedelta(days=7 - clock.today().weekday())
-    response = client.post("/patrols/new", data={
-        "title": "Town centre patrol", "date": monday.isoformat(), "start_time": "22:00", "end_time": "03:00",
-        "repeat": "y", "weekdays": ["4", "5"], "weeks": "8", "min_people": "2", "max_people": "6",
-        "course_ids": [str(course.id)], "needs_dbs": "y", "lead_id": [str(lead.id)]}, follow_redirects=True)
+    form = {"title": "Town centre patrol", "date": monday.isoformat(), "start_time": "22:00", "end_time": "03:00",
+            "repeat": "y", "weekdays": ["4", "5"], "weeks": "8", "min_people": "2", "max_people": "6",
+            "course_ids": [str(course.id)], "needs_dbs": "y", "lead_id": [str(lead.id)]}
+    response = client.post("/patrols/new", data=form)
+    assert response.status_code == 400  # the lead must hold what the shift asks of everyone on it
+    assert "Lena Lead cannot lead this shift: Lena Lead needs a current Bystander intervention certificate" \
+        in response.text
+    assert db.session.scalar(select(func.count()).select_from(PatrolShift)) == 0
+    issue(lead, course, clock.today())
+    response = client.post("/patrols/new", data=form, follow_redirects=True)
     assert "16 shifts added to the rota" in response.text
     shifts = db.session.scalars(select(PatrolShift).order_by(PatrolShift.starts_at)).all()
     assert len(shifts) == 16 and {clock.to_local(s.starts_at).weekday() for s in shifts} == {4, 5}
     assert all(s.lead_id == lead.id and [c.id for c in s.courses] == [course.id] for s in shifts)
     assert len({s.series for s in shifts}) == 1
+    assert db.session.scalar(select(func.count()).select_from(PatrolMember).where(PatrolMember.user_id == lead.id)) == 16
 
 
 def test_the_form_refuses_a_time_the_clocks_skip_next_to_the_field(client, coordinator):
@@ -177,12 +184,18 @@ def test_the_night_page_counts_the_bag_out_records_a_hand_out_a_tally_counts_in_
     client.post(f"/patrols/{shift.id}/night/tally", data={"kind": "welfare_assist"})
     client.post(f"/patrols/{shift.id}/night/tally", data={"kind": "welfare_assist"})
     assert db.session.scalar(select(PatrolTally.count).where(PatrolTally.shift_id == shift.id)) == 2
+    assert "Finishing early? Count in now" in client.get(f"/patrols/{shift.id}/night").text  # not one tap away
     response = client.post(f"/patrols/{shift.id}/night/count/in", data={f"count_{alarm.id}": "2", f"count_{cover.id}": "9",
                                                                "reason": "one alarm given, not recorded"},
                            follow_redirects=True)
     assert "Kit bag counted back in." in response.text, response.text[response.text.find('alert'):][:400]
     page = client.get(f"/patrols/{shift.id}/night").text
-    assert "Counted in" in page
+    assert "Counted in" in page and "Your kit bag tonight" in page
+    assert "Record hand-out" not in page
+    response = client.post(f"/patrols/{shift.id}/night/hand-out", data={
+        f"qty_{alarm.id}": "1", "place_id": str(place.id), "time_band": "night",
+        "occurred_on": clock.local_date(shift.starts_at).isoformat()}, follow_redirects=True)
+    assert "Your kit bag was counted back in: a hand-out now would not add up." in response.text
     db.session.rollback()
     tagged = db.session.scalars(select(StockMovement).where(StockMovement.patrol_shift_id == shift.id)).all()
     assert sorted(m.kind.value for m in tagged) == ["adjustment", "adjustment", "hand_out"]
@@ -227,9 +240,8 @@ def test_the_year_on_patrol_in_the_impact_report_and_the_figures_page(client, co
     db.session.commit()
     sign_in_as(client, coordinator)
     page = client.get("/patrols/figures").text
-    figures = {label: value for label, value in [
-        ("Patrol shifts run", "1"), ("Shifts cancelled for too few people", "1"), ("Volunteer hours on patrol", "9"),
-        ("Interactions on patrol", "3")]}
+    figures = {"Patrol shifts run": "1", "Shifts cancelled for too few people": "1", "Volunteer hours on patrol": "9",
+               "Interactions on patrol": "3"}
     for label, value in figures.items():
         assert f'<dt>{label}</dt>\n    <dd><span class="figure-now">{value}</span>' in page, label
     assert "2 different people patrolled in the period." in page

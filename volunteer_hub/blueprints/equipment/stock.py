@@ -49,7 +49,8 @@ def kit_bag():
                            loans=svc.loans_for(current_user), today=clock.today())
 
 
-def _current_time_band() -> TimeBand:
+def current_time_band() -> TimeBand:
+    """The time band of now, in London (the hand-out forms start there)."""
     hour = clock.to_local(clock.now()).hour
     if hour < 3:
         return TimeBand.NIGHT
@@ -67,7 +68,7 @@ def _hand_out(holder, balances, back_url):
     form.place_id.choices = choices([("", "Choose a place")] + [(pid, name) for pid, name in svc.place_names()])
     if request.method == "GET":
         form.occurred_on.data = clock.today()
-        form.time_band.data = _current_time_band().value
+        form.time_band.data = current_time_band().value
         last_place = svc.last_hand_out_place(current_user)
         form.place_id.data = last_place.id if last_place else None
     if form.validate_on_submit():

@@ -2,8 +2,7 @@ from wtforms import BooleanField, DateField, IntegerField, StringField, TextArea
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from volunteer_hub.blueprints.training.forms import MultiCheckboxField
-from volunteer_hub.forms import Form, PeoplePickerField, SelectField, choices
-from volunteer_hub.models import TallyKind, TimeBand
+from volunteer_hub.forms import Form, PeoplePickerField, choices
 
 NIGHTS = [(4, "Friday"), (5, "Saturday"), (6, "Sunday"), (0, "Monday"), (1, "Tuesday"), (2, "Wednesday"),
           (3, "Thursday")]
@@ -18,11 +17,12 @@ class ShiftForm(Form):
     start_time = TimeField("Starts (UK time)", validators=[DataRequired("Enter the start time.")])
     end_time = TimeField("Ends (UK time)", validators=[DataRequired("Enter the end time.")],
                          description="An end before the start is the next morning (22:00 to 03:00).")
-    repeat = BooleanField("Repeat every week (the next 8 weeks of the nights ticked below)", default=True)
+    repeat = BooleanField("Repeat every week, on the nights ticked below, for the number of weeks below", default=True)
     weekdays = MultiCheckboxField("Nights of the week", coerce=int, choices=choices(NIGHTS), default=[4, 5])
     weeks = IntegerField("Weeks", default=8, validators=[Optional(), NumberRange(1, 12, "Between 1 and 12 weeks.")])
     min_people = IntegerField("Fewest people", default=2,
-                              validators=[DataRequired("Enter the fewest people."), NumberRange(1, 50)],
+                              validators=[DataRequired("Enter the fewest people."),
+                                          NumberRange(2, 50, "At least 2 people: nobody patrols alone.")],
                               description="Nobody patrols alone: 2 or more.")
     max_people = IntegerField("Most people", default=6,
                               validators=[DataRequired("Enter the most people."), NumberRange(1, 50)])
@@ -35,13 +35,3 @@ class ShiftForm(Form):
 class CancelShiftForm(Form):
     reason = StringField("Reason (sent to everyone on it)", validators=[DataRequired("Say why."), Length(max=500)])
     too_few = BooleanField("Cancelled because too few people joined")
-
-
-class HandOutForm(Form):
-    place_id = SelectField("Where", coerce=int, choices=[], validators=[Optional()])
-    place_text = StringField("Or type the place", validators=[Optional(), Length(max=120)])
-    time_band = SelectField("When", choices=choices((b.value, b.label) for b in TimeBand))
-
-
-class TallyForm(Form):
-    kind = SelectField("What", choices=choices((k.value, k.label) for k in TallyKind))

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from volunteer_hub import clock
 from volunteer_hub.blueprints.equipment.chart import bar_chart
 from volunteer_hub.blueprints.equipment.forms import hand_out_form
+from volunteer_hub.blueprints.equipment.stock import current_time_band
 from volunteer_hub.blueprints.patrols import bp
 from volunteer_hub.blueprints.patrols.forms import CancelShiftForm, ShiftForm
 from volunteer_hub.forms import choices
@@ -24,6 +25,8 @@ from volunteer_hub.services.patrols.gating import members_not_qualified
 from volunteer_hub.services.patrols.jobs import short_message
 from volunteer_hub.services.patrols.night import reconciliation
 from volunteer_hub.unit_of_work import refused_status, unit_of_work
+
+COUNT_IN_BEFORE_END = dt.timedelta(hours=1)  # the count-in opens then (before: behind "Finishing early?")
 
 
 def _shift_or_404(shift_id: int):
@@ -103,6 +106,7 @@ def shift(shift_id):
     return render_template(
         "patrols/shift.html", shift=shift, member=member, staff=staff, now=utcnow(),
         reasons=[] if member else svc.reasons_cannot_join(current_user, shift), length_note=svc.length_note(shift),
+        night_opens=shift.starts_at - svc.night.OPENS_BEFORE,
         can_lead=svc.can_lead(current_user, shift), **(_manage(shift) if staff else {}))
 
 
@@ -206,11 +210,14 @@ def night(shift_id):
     held = _kit(member)
     form = hand_out_form([h.item for h in held])
     form.place_id.choices = choices([("", "Choose a place")] + list(equipment_service.place_names()))
-    form.time_band.data = form.time_band.data or TimeBand.LATE_EVENING.value
+    form.time_band.data = current_time_band().value  # the hand-out page's defaults: now, and the last place
+    last_place = equipment_service.last_hand_out_place(current_user)
+    form.place_id.data = last_place.id if last_place else None
     form.occurred_on.data = clock.local_date(shift.starts_at)
     return render_template("patrols/night.html", shift=shift, member=member, held=held, form=form,
                            counted=q.counted_phases(member), rows=reconciliation(member), tallies=q.tallies(shift),
-                           now=utcnow(), opens=shift.starts_at - svc.night.OPENS_BEFORE)
+                           now=utcnow(), opens=shift.starts_at - svc.night.OPENS_BEFORE,
+                           count_in_from=shift.ends_at - COUNT_IN_BEFORE_END)
 
 
 def _counts(held, prefix="count_"):
@@ -289,10 +296,8 @@ def tally(shift_id):
 @login_required
 def home_safe(shift_id):
     member = _member_or_404(_shift_or_404(shift_id))
-    with unit_of_work() as work:
+    with unit_of_work():  # the page says it ("You are checked out: home safe"), or the refusal is flashed
         svc.check_out(member, by=current_user)
-    if work.ok:
-        flash("Thank you: you are checked out, home safe. Good night.", "success")
     return redirect(url_for("patrols.night", shift_id=shift_id))
 
 

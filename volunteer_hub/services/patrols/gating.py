@@ -54,8 +54,13 @@ def _reasons(user: User, shift: PatrolShift, current: dict, on: dt.date, today: 
 
 def reasons_cannot_join(user: User, shift: PatrolShift) -> list[Reason]:
     """Why `user` may not join `shift` (empty: they may). Checked on the night's date."""
+    return reasons_for(user, shift, you=True)
+
+
+def reasons_for(user: User, shift: PatrolShift, *, you: bool) -> list[Reason]:
+    """The same reasons, said to the person (`you`) or about them (to the coordinator naming a lead)."""
     current = _current_certificates([user.id], [c.id for c in shift.courses])
-    return _reasons(user, shift, current, clock.local_date(shift.starts_at), clock.today(), you=True)
+    return _reasons(user, shift, current, clock.local_date(shift.starts_at), clock.today(), you=you)
 
 
 def members_not_qualified(shift: PatrolShift, members) -> dict[int, list[Reason]]:

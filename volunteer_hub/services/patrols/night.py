@@ -148,6 +148,9 @@ def hand_out_on_patrol(member: PatrolMember, quantities: dict[Item, int], *, by:
     """A hand-out from the volunteer's kit bag, as anywhere (place and time band, never who), tagged
     with the shift."""
     _own_member(member, by)
+    if _counted_already(member, KitCountPhase.IN) is not None:
+        raise Conflict("Your kit bag was counted back in: a hand-out now would not add up. Ask a coordinator "
+                       "to record it.")
     return hand_out_stock(kit_bag_for(member.user), quantities, by=by, place_id=place_id, place_text=place_text,
                           time_band=time_band, occurred_on=clock.local_date(member.shift.starts_at),
                           idempotency_key=idempotency_key, patrol_shift_id=member.shift_id)

@@ -7,8 +7,9 @@ import uuid
 
 from volunteer_hub import audit, clock
 from volunteer_hub.errors import Conflict, ValidationFailed
-from volunteer_hub.models import Course, PatrolShift, ShiftStatus, User, db, utcnow
+from volunteer_hub.models import Course, MemberStatus, PatrolMember, PatrolShift, ShiftStatus, User, db, utcnow
 from volunteer_hub.services.patrols.common import email_member, joined_count, joined_members, lock_shift
+from volunteer_hub.services.patrols.gating import reasons_for
 
 MAX_WEEKS = 12
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -49,8 +50,8 @@ def decision_deadline(shift: PatrolShift) -> dt.datetime:
 def _check(title: str, min_people: int, max_people: int, lead: User | None) -> None:
     if not (title or "").strip():
         raise ValidationFailed("Give the shift a title.", "title")
-    if min_people is None or min_people < 1:
-        raise ValidationFailed("At least 1 person.", "min_people")
+    if min_people is None or min_people < 2:
+        raise ValidationFailed("At least 2 people: nobody patrols alone.", "min_people")
     if max_people is None or max_people < min_people:
         raise ValidationFailed("The most people cannot be fewer than the fewest.", "max_people")
     if lead is not None and not lead.is_active:
@@ -71,6 +72,12 @@ def create_shift(*, title: str, day: dt.date, start_time: dt.time, end_time: dt.
                         notes=(notes or "").strip(), series=series, created_by_id=by.id if by else None)
     db.session.add(shift)
     db.session.flush()
+    if lead is not None:  # the lead is one of the people on it, and must hold what it asks of them
+        reasons = reasons_for(lead, shift, you=False)
+        if reasons:
+            raise ValidationFailed(f"{lead.name} cannot lead this shift: {reasons[0].text}", "lead_id")
+        db.session.add(PatrolMember(shift_id=shift.id, user_id=lead.id, status=MemberStatus.JOINED))
+        db.session.flush()
     return shift
 
 
