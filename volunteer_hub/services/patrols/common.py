@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from volunteer_hub import clock
-from volunteer_hub.models import MemberStatus, PatrolMember, PatrolShift, db
+from volunteer_hub.models import MemberStatus, PatrolMember, PatrolShift, ShiftStatus, User, db
 from volunteer_hub.services.outbox import queue_email
 from volunteer_hub.urls import external_url
 
@@ -27,6 +27,14 @@ def joined_members(shift: PatrolShift) -> list[PatrolMember]:
         PatrolMember.shift_id == shift.id, PatrolMember.status == MemberStatus.JOINED)
         .options(selectinload(PatrolMember.user)).order_by(PatrolMember.id)
         .execution_options(populate_existing=True)))
+
+
+def clashing_shift(shift: PatrolShift, user: User) -> PatrolShift | None:
+    """Another shift (not cancelled) the person is on that overlaps this one."""
+    return db.session.scalar(select(PatrolShift).join(PatrolMember).where(
+        PatrolMember.user_id == user.id, PatrolMember.status == MemberStatus.JOINED, PatrolShift.id != shift.id,
+        PatrolShift.status != ShiftStatus.CANCELLED,
+        PatrolShift.starts_at < shift.ends_at, PatrolShift.ends_at > shift.starts_at).limit(1))
 
 
 def email_member(member, kind: str, prefix: str, template: str, **ctx) -> bool:

@@ -26,7 +26,12 @@ def send_shift_reminders(now: dt.datetime | None = None) -> int:
             PatrolMember.status == MemberStatus.JOINED, PatrolShift.status == ShiftStatus.SCHEDULED,
             PatrolShift.starts_at > now, PatrolShift.starts_at <= now + dt.timedelta(hours=24))
         .options(selectinload(PatrolMember.user), selectinload(PatrolMember.shift)))
-    return sum(email_member(m, "reminder", "Tomorrow: ", "patrol_reminder") for m in members)
+    today = clock.local_date(now)
+    sent = 0
+    for m in members:
+        day = "tomorrow" if clock.local_date(m.shift.starts_at) > today else "today"
+        sent += email_member(m, "reminder", f"{day.capitalize()}: ", "patrol_reminder", day=day)
+    return sent
 
 
 def short_message(shift: PatrolShift, people: int) -> str:

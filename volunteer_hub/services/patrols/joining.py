@@ -9,22 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from volunteer_hub import clock
 from volunteer_hub.errors import Conflict, NotAllowed
 from volunteer_hub.models import MemberStatus, PatrolMember, PatrolShift, User, db, utcnow
-from volunteer_hub.services.patrols.common import email_member, joined_count, lock_shift
+from volunteer_hub.services.patrols.common import clashing_shift, email_member, joined_count, lock_shift
 from volunteer_hub.services.patrols.gating import reasons_cannot_join
 
 
 def membership(shift: PatrolShift, user: User) -> PatrolMember | None:
     return db.session.scalar(select(PatrolMember).where(
         PatrolMember.shift_id == shift.id, PatrolMember.user_id == user.id, PatrolMember.status == MemberStatus.JOINED))
-
-
-def _clash(shift: PatrolShift, user: User) -> PatrolShift | None:
-    from volunteer_hub.models import ShiftStatus
-
-    return db.session.scalar(select(PatrolShift).join(PatrolMember).where(
-        PatrolMember.user_id == user.id, PatrolMember.status == MemberStatus.JOINED, PatrolShift.id != shift.id,
-        PatrolShift.status != ShiftStatus.CANCELLED,
-        PatrolShift.starts_at < shift.ends_at, PatrolShift.ends_at > shift.starts_at).limit(1))
 
 
 def join_shift(shift: PatrolShift, user: User) -> PatrolMember:
@@ -42,7 +33,7 @@ def join_shift(shift: PatrolShift, user: User) -> PatrolMember:
         raise NotAllowed(reasons[0].text)
     if joined_count(shift) >= shift.max_people:
         raise Conflict("This shift is full.")
-    clash = _clash(shift, user)
+    clash = clashing_shift(shift, user)
     if clash is not None:
         raise Conflict(f"You are already on {clash.title} at that time ({clock.format_local(clash.starts_at)}).")
     member = PatrolMember(shift_id=shift.id, user_id=user.id, status=MemberStatus.JOINED)

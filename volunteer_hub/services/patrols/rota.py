@@ -8,7 +8,7 @@ import uuid
 from volunteer_hub import audit, clock
 from volunteer_hub.errors import Conflict, ValidationFailed
 from volunteer_hub.models import Course, MemberStatus, PatrolMember, PatrolShift, ShiftStatus, User, db, utcnow
-from volunteer_hub.services.patrols.common import email_member, joined_count, joined_members, lock_shift
+from volunteer_hub.services.patrols.common import clashing_shift, email_member, joined_count, joined_members, lock_shift
 from volunteer_hub.services.patrols.gating import reasons_for
 
 MAX_WEEKS = 12
@@ -76,6 +76,10 @@ def create_shift(*, title: str, day: dt.date, start_time: dt.time, end_time: dt.
         reasons = reasons_for(lead, shift, you=False)
         if reasons:
             raise ValidationFailed(f"{lead.name} cannot lead this shift: {reasons[0].text}", "lead_id")
+        clash = clashing_shift(shift, lead)
+        if clash is not None:
+            raise ValidationFailed(f"{lead.name} is already on {clash.title} at that time "
+                                   f"({clock.format_local(clash.starts_at)}).", "lead_id")
         db.session.add(PatrolMember(shift_id=shift.id, user_id=lead.id, status=MemberStatus.JOINED))
         db.session.flush()
     return shift
