@@ -54,6 +54,8 @@ def leave_shift(member: PatrolMember, *, by: User) -> PatrolMember:
         raise Conflict("You have already left this shift.")
     if shift.is_started or shift.starts_at <= utcnow():
         raise Conflict("This shift has started: tell the shift lead instead.")
+    if shift.lead_id == member.user_id:
+        raise Conflict("You lead this shift: ask a coordinator to choose another lead before you leave.")
     member.status = MemberStatus.LEFT
     member.left_at = utcnow()
     return member

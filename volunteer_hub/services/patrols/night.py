@@ -148,6 +148,10 @@ def hand_out_on_patrol(member: PatrolMember, quantities: dict[Item, int], *, by:
     """A hand-out from the volunteer's kit bag, as anywhere (place and time band, never who), tagged
     with the shift."""
     _own_member(member, by)
+    # The bag's balance rows first, as a count does: a hand-out and a count tapped at once wait in turn.
+    lock_balances((item.id, kit_bag_for(member.user).id) for item in quantities)
+    if _counted_already(member, KitCountPhase.OUT) is None:
+        raise Conflict("Count your kit bag out first (at the start of the shift).")
     if _counted_already(member, KitCountPhase.IN) is not None:
         raise Conflict("Your kit bag was counted back in: a hand-out now would not add up. Ask a coordinator "
                        "to record it.")
