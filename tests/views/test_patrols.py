@@ -12,6 +12,7 @@ from volunteer_hub import clock
 from volunteer_hub.models import (
     KitCount,
     MemberStatus,
+    MovementKind,
     PatrolMember,
     PatrolShift,
     PatrolTally,
@@ -270,3 +271,65 @@ def test_the_subject_access_download_holds_my_patrols_and_emergency_contact(app,
         profile = json.loads(archive.read("profile.json"))
     assert [(r["shift"], r["your_status"]) for r in rows] == [("Friday patrol", "joined")]
     assert profile["emergency_contact_phone"] == "07700 900999"
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"max_people": "1"}, "At least 2 people: nobody patrols alone."),
+    ({"min_people": "4", "max_people": "3"}, "The most people cannot be fewer than the fewest."),
+    ({"weekdays": []}, "Choose at least one night of the week."),
+    ({"date": "2020-01-03"}, "The shift must start in the future."),
+    ({"date": "not a date"}, "Enter the date of the (first) night."),
+    ({"weeks": "40"}, "Between 1 and 12 weeks."),
+], ids=["min-1", "max-below-min", "no-nights", "past", "nonsense-date", "too-many-weeks"])
+def test_the_rota_form_says_what_is_wrong_by_the_field_and_saves_nothing(client, coordinator, values, message):
+    monday = clock.today() + dt.timedelta(days=7 - clock.today().weekday())
+    form = {"title": "Patrol", "date": monday.isoformat(), "start_time": "22:00", "end_time": "03:00", "repeat": "y",
+            "weekdays": ["4", "5"], "weeks": "8", "min_people": "2", "max_people": "6"}
+    if values.get("max_people") == "1":
+        values = {"min_people": "1"}
+    form.update(values)
+    sign_in_as(client, coordinator)
+    response = client.post("/patrols/new", data=form)
+    assert response.status_code == 400
+    assert 'class="invalid-feedback d-block' in response.text and message in response.text
+    assert db.session.scalar(select(func.count()).select_from(PatrolShift)) == 0
+
+
+def test_nonsense_on_the_night_is_refused_in_words_and_nothing_is_recorded(client):
+    alarm, place = make_item("Personal alarm", plural="personal alarms"), make_place("Market Square")
+    amy = make_user(Role.VOLUNTEER, name="Amy Able")
+    bag = equipment_service.kit_bag_for(amy)
+    stock(bag, alarm, 5)
+    db.session.commit()
+    shift = _shift(starts_in=dt.timedelta(minutes=-10), started_at=utcnow())
+    _join(shift, amy, came=True)
+    sign_in_as(client, amy)
+    response = client.post(f"/patrols/{shift.id}/night/count/out", data={f"count_{alarm.id}": "lots"},
+                           follow_redirects=True)
+    assert "Personal alarm: enter how many you counted, 0 or more." in response.text
+    assert db.session.scalar(select(func.count()).select_from(KitCount)) == 0
+    client.post(f"/patrols/{shift.id}/night/count/out", data={f"count_{alarm.id}": "5"})
+    night = {"place_id": str(place.id), "time_band": "night", "occurred_on": clock.local_date(shift.starts_at).isoformat()}
+    response = client.post(f"/patrols/{shift.id}/night/hand-out", data={f"qty_{alarm.id}": "9", **night})
+    assert response.status_code == 400  # the night page again, the message by the item's quantity
+    assert f'id="qty_{alarm.id}-error"' in response.text and "Your kit bag holds 5 personal alarms" in response.text
+    response = client.post(f"/patrols/{shift.id}/night/hand-out", data={f"qty_{alarm.id}": "two", **night})
+    assert response.status_code == 400 and f'id="qty_{alarm.id}-error"' in response.text
+    assert client.post(f"/patrols/{shift.id}/night/tally", data={"kind": "gossip"}).status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(StockMovement).where(
+        StockMovement.kind == MovementKind.HAND_OUT)) == 0
+    assert db.session.scalar(select(func.count()).select_from(PatrolTally)) == 0
+
+
+def test_a_register_with_nobody_ticked_or_a_cancel_without_a_reason_changes_nothing(client, coordinator):
+    amy = make_user(Role.VOLUNTEER, name="Amy Able")
+    tonight = _shift(starts_in=dt.timedelta(minutes=20))
+    _join(tonight, amy)
+    sign_in_as(client, coordinator)
+    response = client.post(f"/patrols/{tonight.id}/lead", data={}, follow_redirects=True)
+    assert "Tick the people who came (nobody patrols alone)." in response.text
+    response = client.post(f"/patrols/{tonight.id}/cancel", data={"reason": ""}, follow_redirects=True)
+    assert "Say why the shift is cancelled." in response.text
+    db.session.rollback()
+    shift = db.session.get(PatrolShift, tonight.id)
+    assert shift.started_at is None and not shift.is_cancelled

@@ -4,6 +4,7 @@ import datetime as dt
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from volunteer_hub import clock
 from volunteer_hub.blueprints.equipment.chart import bar_chart
@@ -202,30 +203,50 @@ def _kit(member):
     return [h for h in held if not h.item.is_returnable]
 
 
-@bp.get("/patrols/<int:shift_id>/night")
-@login_required
-def night(shift_id):
-    shift = _shift_or_404(shift_id)
-    member = _member_or_404(shift)
-    held = _kit(member)
+def _hand_out_form(held):
+    """The equipment hand-out form for the items in the bag, starting where the hand-out page starts:
+    now's time band and the last place this person handed out at."""
     form = hand_out_form([h.item for h in held])
     form.place_id.choices = choices([("", "Choose a place")] + list(equipment_service.place_names()))
-    form.time_band.data = current_time_band().value  # the hand-out page's defaults: now, and the last place
-    last_place = equipment_service.last_hand_out_place(current_user)
-    form.place_id.data = last_place.id if last_place else None
-    form.occurred_on.data = clock.local_date(shift.starts_at)
+    if request.method == "GET":
+        form.time_band.data = current_time_band().value
+        last_place = equipment_service.last_hand_out_place(current_user)
+        form.place_id.data = last_place.id if last_place else None
+    return form
+
+
+def _night_page(shift, member, held, form):
+    form.occurred_on.data = clock.local_date(shift.starts_at)  # a hidden field: the service uses the shift's
     return render_template("patrols/night.html", shift=shift, member=member, held=held, form=form,
                            counted=q.counted_phases(member), rows=reconciliation(member), tallies=q.tallies(shift),
                            now=utcnow(), opens=shift.starts_at - svc.night.OPENS_BEFORE,
                            count_in_from=shift.ends_at - COUNT_IN_BEFORE_END)
 
 
-def _counts(held, prefix="count_"):
+@bp.get("/patrols/<int:shift_id>/night")
+@login_required
+def night(shift_id):
+    shift = _shift_or_404(shift_id)
+    member = _member_or_404(shift)
+    held = _kit(member)
+    return _night_page(shift, member, held, _hand_out_form(held))
+
+
+def _counts(items_and_defaults) -> dict:
+    """{item: the count typed} for (item, figure shown) pairs: blank keeps the figure shown; anything
+    but a whole number is -1, which the service refuses by its item's name."""
     counts = {}
-    for h in held:
-        raw = request.form.get(f"{prefix}{h.item.id}", "").strip()
-        counts[h.item] = int(raw) if raw.isdigit() else (h.quantity if raw == "" else -1)
+    for item, shown in items_and_defaults:
+        raw = request.form.get(f"count_{item.id}", "").strip()
+        counts[item] = int(raw) if raw.isdigit() else (shown if raw == "" else -1)
     return counts
+
+
+def _counts_in(member) -> dict:
+    """At the end, every item counted out is counted in (it may have run out: 0)."""
+    rows = reconciliation(member)
+    items = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_([r.item_id for r in rows])))}
+    return _counts((items[r.item_id], r.expected) for r in rows)
 
 
 @bp.post("/patrols/<int:shift_id>/night/count/<phase>")
@@ -234,7 +255,7 @@ def count(shift_id, phase):
     member = _member_or_404(_shift_or_404(shift_id))
     if phase not in ("out", "in"):
         abort(404)
-    counts = _counts(_kit(member)) if phase == "out" else _counts_in(member)
+    counts = _counts((h.item, h.quantity) for h in _kit(member)) if phase == "out" else _counts_in(member)
     count_fn = svc.count_kit_out if phase == "out" else svc.count_kit_in
     with unit_of_work() as work:
         count_fn(member, counts, request.form.get("reason", ""), by=current_user)
@@ -243,27 +264,16 @@ def count(shift_id, phase):
     return redirect(url_for("patrols.night", shift_id=shift_id) + ("#kit-in" if phase == "in" else "#hand-out"))
 
 
-def _counts_in(member):
-    """At the end, every item counted out is counted in (it may have run out: 0)."""
-    rows = reconciliation(member)
-    counts = {}
-    for row in rows:
-        raw = request.form.get(f"count_{row.item_id}", "").strip()
-        counts[db.session.get(Item, row.item_id)] = int(raw) if raw.isdigit() else (row.expected if raw == "" else -1)
-    return counts
-
-
 @bp.post("/patrols/<int:shift_id>/night/hand-out")
 @login_required
 def night_hand_out(shift_id):
     shift = _shift_or_404(shift_id)
     member = _member_or_404(shift)
     held = _kit(member)
-    form = hand_out_form([h.item for h in held])
-    form.place_id.choices = choices([("", "Choose a place")] + list(equipment_service.place_names()))
-    quantities = {h.item: (getattr(form, f"qty_{h.item.id}").data or 0) for h in held}
-    if form.validate_on_submit():  # the date is the night's (a hidden field; the service uses the shift's)
-        with unit_of_work() as work:
+    form = _hand_out_form(held)
+    if form.validate_on_submit():
+        quantities = {h.item: (getattr(form, f"qty_{h.item.id}").data or 0) for h in held}
+        with unit_of_work(form) as work:
             outcome = svc.hand_out_on_patrol(
                 member, quantities, by=current_user, place_id=form.place_id.data or None,
                 place_text=form.place_text.data, time_band=TimeBand(form.time_band.data),
@@ -271,9 +281,8 @@ def night_hand_out(shift_id):
         if work.ok:
             flash("Recorded: " + ", ".join(m.item.count(m.quantity) for m in outcome.movements) + " handed out.",
                   "success")
-    else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
-    return redirect(url_for("patrols.night", shift_id=shift_id) + "#hand-out")
+            return redirect(url_for("patrols.night", shift_id=shift_id) + "#hand-out")
+    return _night_page(shift, member, held, form), refused_status(form)  # the message by its field
 
 
 @bp.post("/patrols/<int:shift_id>/night/tally")
@@ -284,7 +293,7 @@ def tally(shift_id):
     try:
         kind, change = TallyKind(request.form.get("kind", "")), -1 if request.form.get("change") == "-1" else 1
     except ValueError:
-        abort(400)
+        abort(404)  # no such kind of interaction
     with unit_of_work() as work:
         total = svc.tally(shift, kind, by=current_user, change=change)
     if work.ok:

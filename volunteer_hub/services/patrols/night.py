@@ -107,7 +107,7 @@ def _count(member: PatrolMember, phase: KitCountPhase, counts: dict[Item, int], 
         raise Conflict(f"This kit bag was already counted {words} at {clock.format_local(earlier.counted_at, 'time')}.")
     for item, counted in counts.items():
         if counted is None or counted < 0:
-            raise ValidationFailed("Counts are 0 or more.", f"count_{item.id}")
+            raise ValidationFailed(f"{item.name}: enter how many you counted, 0 or more.", f"count_{item.id}")
     differs = {item: n for item, n in counts.items() if n != balances[(item.id, holder.id)].quantity}
     reason = (reason or "").strip()
     if differs and not reason:
@@ -149,13 +149,14 @@ def hand_out_on_patrol(member: PatrolMember, quantities: dict[Item, int], *, by:
     with the shift."""
     _own_member(member, by)
     # The bag's balance rows first, as a count does: a hand-out and a count tapped at once wait in turn.
-    lock_balances((item.id, kit_bag_for(member.user).id) for item in quantities)
+    bag = kit_bag_for(member.user)
+    lock_balances((item.id, bag.id) for item in quantities)
     if _counted_already(member, KitCountPhase.OUT) is None:
         raise Conflict("Count your kit bag out first (at the start of the shift).")
     if _counted_already(member, KitCountPhase.IN) is not None:
         raise Conflict("Your kit bag was counted back in: a hand-out now would not add up. Ask a coordinator "
                        "to record it.")
-    return hand_out_stock(kit_bag_for(member.user), quantities, by=by, place_id=place_id, place_text=place_text,
+    return hand_out_stock(bag, quantities, by=by, place_id=place_id, place_text=place_text,
                           time_band=time_band, occurred_on=clock.local_date(member.shift.starts_at),
                           idempotency_key=idempotency_key, patrol_shift_id=member.shift_id)
 
