@@ -1,3 +1,5 @@
+import datetime as dt
+
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -14,8 +16,8 @@ class ShiftForm(Form):
     area = StringField("Area or route", validators=[Optional(), Length(max=300)])
     meeting_point = StringField("Meeting point", validators=[Optional(), Length(max=300)])
     date = DateField("First night", validators=[DataRequired("Enter the date of the (first) night.")])
-    start_time = TimeField("Starts (UK time)", validators=[DataRequired("Enter the start time.")])
-    end_time = TimeField("Ends (UK time)", validators=[DataRequired("Enter the end time.")],
+    start_time = TimeField("Starts (UK time)", default=dt.time(22, 0), validators=[DataRequired("Enter the start time.")])
+    end_time = TimeField("Ends (UK time)", default=dt.time(3, 0), validators=[DataRequired("Enter the end time.")],
                          description="An end before the start is the next morning (22:00 to 03:00).")
     repeat = BooleanField("Repeat every week, on the nights ticked below, for the number of weeks below", default=True)
     weekdays = MultiCheckboxField("Nights of the week", coerce=int, choices=choices(NIGHTS), default=[4, 5])
