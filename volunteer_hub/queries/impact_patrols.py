@@ -35,7 +35,14 @@ def _patrol_selects(current: Period, scope: Scope) -> list:
     both = and_(s.starts_at >= previous.starts_at, s.starts_at < current.ends_at)
     which = _which(s.starts_at, current)
     came = and_(both, pm.came.is_(True), s.status == ShiftStatus.SCHEDULED, scope.condition(pm.user_id))
-    on_patrol = and_(m.patrol_shift_id == s.id, m.kind == MovementKind.HAND_OUT, _not_reversed(m))
+    # A patrol's hand-outs: its movements read through their index by shift (a few per shift),
+    # then those that are hand-outs not reversed counted. Asked as "hand-outs of these shifts",
+    # SQLite's planner walked every hand-out of two years by kind instead (400 ms at scale 100).
+    handed = func.sum(case((and_(m.kind == MovementKind.HAND_OUT, _not_reversed(m)), m.quantity), else_=0))
+
+    def of_shifts(period: Period):
+        return m.patrol_shift_id.in_(select(s.id).where(_in(s.starts_at, period)))
+
     kind = case(*[(PatrolTally.kind == k, n) for n, k in enumerate(TallyKind)])
     no_id, zero = cast(null(), Integer), literal(0)
     return [
@@ -48,10 +55,10 @@ def _patrol_selects(current: Period, scope: Scope) -> list:
         .select_from(pm).join(s, s.id == pm.shift_id).where(came).group_by(which),
         select(literal("patrol_tally"), which, kind, func.sum(PatrolTally.count), zero, zero)
         .select_from(PatrolTally).join(s, s.id == PatrolTally.shift_id).where(both).group_by(which, kind),
-        select(literal("patrol_item"), which, m.item_id, func.sum(m.quantity), zero, zero)
-        .select_from(m).join(s, on_patrol).where(both).group_by(which, m.item_id),
-        select(literal("patrol_place"), literal(1), m.place_id, func.sum(m.quantity), zero, zero)
-        .select_from(m).join(s, on_patrol).where(_in(s.starts_at, current)).group_by(m.place_id),
+        *[select(literal("patrol_item"), literal(n), m.item_id, handed, zero, zero)
+          .where(of_shifts(period)).group_by(m.item_id) for n, period in ((1, current), (0, previous))],
+        select(literal("patrol_place"), literal(1), m.place_id, handed, zero, zero)
+        .where(of_shifts(current)).group_by(m.place_id),
         select(literal("patrol_variance"), which, no_id, func.sum(func.abs(KitCount.ledger - KitCount.counted)),
                func.count(distinct(case((KitCount.ledger != KitCount.counted, s.id)))), zero)
         .select_from(KitCount).join(pm, pm.id == KitCount.member_id).join(s, s.id == pm.shift_id)
@@ -71,9 +78,9 @@ def _read_patrols(rows) -> dict:
             out["hours"][current_], out["people"][current_] = round(int(value or 0) / 100, 1), int(extra)
         elif tag == "patrol_tally":
             out["tallies"][(current_, kinds[key].value)] += int(value or 0)
-        elif tag == "patrol_item":
+        elif tag == "patrol_item" and value:  # 0: the shift moved the item only by a count difference
             out["items"][(current_, key)] += int(value)
-        elif tag == "patrol_place":
+        elif tag == "patrol_place" and value:
             out["places"].append((key, int(value)))
         elif tag == "patrol_variance":
             out["variance"][current_], out["variance_shifts"][current_] = int(value or 0), int(extra)
