@@ -116,10 +116,14 @@ class User(UserMixin, db.Model):
         Index("ix_users_erased_at", "erased_at", sqlite_where=text("erased_at IS NOT NULL"),
               postgresql_where=text("erased_at IS NOT NULL")),
         # The impact report counts open accounts by organisation from this index alone; sign-ups
-        # by when they joined; DBS checks by renewal date (migration 0016).
+        # by when they joined; DBS checks by renewal date (migrations 0016 and 0018).
         Index("ix_users_organisation_id", "organisation_id", "is_active", "created_at", "erased_at"),
         Index("ix_users_created_at", "created_at"),
-        Index("ix_users_dbs_renew_by", "dbs_renew_by"),
+        # With what the DBS counts test, so they read the index alone (migration 0018).
+        Index("ix_users_dbs_renew_by", "dbs_renew_by", "is_active", "erased_at"),
+        # The coordinator's home counts the unconfirmed sign-ups from this alone (migration 0018).
+        Index("ix_users_unconfirmed", "is_active", "erased_at", sqlite_where=text("confirmed_at IS NULL"),
+              postgresql_where=text("confirmed_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,3 +20,28 @@ def _hours_sqlite(element, compiler, **kw):
 def _hours_default(element, compiler, **kw):
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+
+
+class unindexed(FunctionElement):  # noqa: N801 - an SQL expression, named like a function
+    """The column itself, which SQLite's planner will not read through an index (`+column`).
+
+    SQLite keeps no statistics unless ANALYZE runs, so it takes an equality on any index for the
+    most selective: `status = 'scheduled'` (nearly every session) beat the index on the start
+    that would read a page and stop. PostgreSQL knows better: there it is the plain column."""
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    (column,) = element.clauses
+    return f"+{compiler.process(column, **kw)}"
+
+
+@compiles(unindexed)
+def _unindexed_default(element, compiler, **kw):
+    (column,) = element.clauses
+    return compiler.process(column, **kw)
