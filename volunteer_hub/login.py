@@ -14,19 +14,24 @@ from __future__ import annotations
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
 
 from volunteer_hub.clock import now
-from volunteer_hub.models import User, db
+from volunteer_hub.models import User, UserRole, db
+from volunteer_hub.queries.sql import comma_list
 
 SIGNED_IN_AT = "vh_signed_in_at"
 PENDING = "vh_pending_sign_in"
 SETUP_SECRET = "vh_two_factor_secret"
 PENDING_SECONDS = 10 * 60  # time to find the phone and type the code
 
-# Every signed-in request runs this: one query with the roles joined in (not a second SELECT),
-# built once (the statement is the same each time; only the id changes).
-_USER_WITH_ROLES = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
+# Every signed-in request runs this: one query, the person's row with their roles as one string
+# beside it (not joined in as ORM rows: building, de-duplicating and tracking those UserRole
+# objects cost more than the query itself); built once, only the id changes. The roles rows are
+# still there to load (and change) for the code that asks for them.
+_USER_WITH_ROLES = (select(User, select(comma_list(UserRole.role)).where(UserRole.user_id == User.id)
+                           .scalar_subquery())
+                    .options(lazyload(User.role_rows)).where(User.id == bindparam("user_id")))
 
 
 def _user_for(value: str) -> User | None:
@@ -34,9 +39,11 @@ def _user_for(value: str) -> User | None:
         user_id, version = (int(part) for part in value.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    user = db.session.scalars(_USER_WITH_ROLES, {"user_id": user_id}).unique().one_or_none()
-    if user is None or not user.is_active or user.session_version != version:
+    row = db.session.execute(_USER_WITH_ROLES, {"user_id": user_id}).one_or_none()
+    if row is None or not row[0].is_active or row[0].session_version != version:
         return None
+    user, names = row
+    user.loaded_roles(names)
     return user
 
 

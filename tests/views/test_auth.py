@@ -244,3 +244,27 @@ def test_rate_limits_can_live_in_redis_shared_by_workers(_schema, smtp_server):
             db.session.remove()
             db.engine.dispose()
     assert codes == [400, 400, 429, 429]
+
+
+def test_the_roles_read_with_the_signed_in_row_follow_a_change_made_in_the_same_request(app):
+    """Sign-in reads the roles as one string beside the person's row; granting or removing one
+    later in the request must be seen at once (the role rows then speak), not the string."""
+    from volunteer_hub.login import _user_for
+    from volunteer_hub.services.people import grant_role, remove_role
+
+    person = make_user(Role.VOLUNTEER, Role.TRAINER)
+    admin = make_user(Role.ADMIN)
+    db.session.commit()
+    cookie_id, person_id, version = person.get_id(), person.id, person.session_version
+    with app.test_request_context():
+        user = _user_for(cookie_id)
+        assert user.roles == {Role.VOLUNTEER, Role.TRAINER} and user.has_role(Role.TRAINER)
+        assert not user.is_coordinator
+        assert grant_role(user, Role.COORDINATOR)
+        assert user.is_coordinator
+        assert remove_role(user, Role.TRAINER, by=admin)
+        assert user.roles == {Role.VOLUNTEER, Role.COORDINATOR}
+        db.session.commit()
+    db.session.expunge_all()
+    assert _user_for(cookie_id).roles == {Role.VOLUNTEER, Role.COORDINATOR}
+    assert _user_for(f"{person_id}:{version + 1}") is None  # an ended session

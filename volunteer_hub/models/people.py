@@ -180,9 +180,16 @@ class User(UserMixin, db.Model):
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
 
+    def loaded_roles(self, names: str | None) -> None:
+        """The roles read with the row (sign-in's one query: "coordinator,volunteer"), until the
+        role rows themselves are loaded or changed, which then speak instead."""
+        self.__dict__["_vh_roles"] = frozenset(Role(n) for n in names.split(",")) if names else frozenset()
+
     @property
-    def roles(self) -> set[Role]:
-        return {row.role for row in self.role_rows}
+    def roles(self) -> frozenset[Role]:
+        if "role_rows" not in self.__dict__ and "_vh_roles" in self.__dict__:
+            return self.__dict__["_vh_roles"]
+        return frozenset(row.role for row in self.role_rows)
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles.intersection(roles))

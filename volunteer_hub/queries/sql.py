@@ -1,5 +1,5 @@
 """SQL the two databases say differently, written once."""
-from sqlalchemy import Float
+from sqlalchemy import Float, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -45,3 +45,24 @@ def _unindexed_sqlite(element, compiler, **kw):
 def _unindexed_default(element, compiler, **kw):
     (column,) = element.clauses
     return compiler.process(column, **kw)
+
+
+class comma_list(FunctionElement):  # noqa: N801 - an SQL aggregate, named like one
+    """The values of a column joined by commas, in one string (group_concat / string_agg)."""
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = String()
+
+
+@compiles(comma_list, "sqlite")
+def _comma_list_sqlite(element, compiler, **kw):
+    (column,) = element.clauses
+    return f"group_concat({compiler.process(column, **kw)}, ',')"
+
+
+@compiles(comma_list)
+def _comma_list_default(element, compiler, **kw):
+    (column,) = element.clauses
+    return f"string_agg({compiler.process(column, **kw)}, ',')"
