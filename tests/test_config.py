@@ -43,3 +43,26 @@ def test_argon2id_parameters_meet_owasp_minimum(app):
     assert encoded.startswith("$argon2id$")
     params = dict(p.split("=") for p in encoded.split("$")[3].split(","))
     assert int(params["m"]) >= 19 * 1024 and int(params["t"]) >= 2
+
+
+
+def test_only_decorated_views_pay_for_rate_limits_unless_a_site_wide_limit_is_set(app):
+    """The before-request check (which only adds default and application-wide limits) is taken
+    out, as this site sets none; a deployment that sets a default limit keeps it on every page."""
+    from flask import Flask
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
+    from volunteer_hub import _limit_only_where_decorated
+    from volunteer_hub.extensions import limiter
+
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])  # noqa: SLF001
+    # A fresh app and limiter (the site's limiter is shared by every app the tests make).
+    other = Flask("limited")
+    other.config.update(RATELIMIT_DEFAULT="2 per minute", RATELIMIT_STORAGE_URI="memory://")
+    other_limiter = Limiter(key_func=get_remote_address)
+    other_limiter.init_app(other)
+    other.add_url_rule("/page", "page", lambda: "ok")
+    _limit_only_where_decorated(other, other_limiter)
+    client = other.test_client()
+    assert [client.get("/page").status_code for _ in range(3)] == [200, 200, 429]
