@@ -7,7 +7,7 @@ import datetime as dt
 import random
 
 import pytest
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import distinct, func, or_, select, true
 
 from tests.factories import make_org, make_user
 from tests.factories_certificates import issue, make_course, make_session, mark
@@ -19,22 +19,24 @@ from volunteer_hub.models import (
     Certificate,
     CertificateCoverage,
     CertificateLapse,
+    ComplianceSpan,
     OrganisationKind,
     Role,
     SessionStatus,
     SessionTotal,
     TrainedPerson,
     TrainingSession,
+    UserRole,
     db,
 )
-from volunteer_hub.queries.impact import Period, Scope, certificates, training
+from volunteer_hub.queries.impact import Period, Scope, certificates, compliance, training
 from volunteer_hub.services import report_rollups
 from volunteer_hub.services.certificates import revoke_certificate
 from volunteer_hub.services.training.register import correct_attendance
 
 UTC = dt.UTC
 LONDON_DAY = dt.timedelta(days=1)
-TABLES = (TrainedPerson, SessionTotal, CertificateCoverage, CertificateLapse)
+TABLES = (TrainedPerson, SessionTotal, CertificateCoverage, CertificateLapse, ComplianceSpan)
 
 
 def _snapshot() -> dict:
@@ -58,7 +60,7 @@ def frozen():
         yield
 
 
-def _random_history(seed: int):
+def _random_history(seed: int, check=lambda step: None):
     """Three courses, ten people in two organisations, thirty sessions across two years (some
     across the clock changes, some cancelled, some with the register still open), random marks,
     certificates from the registers, revocations and corrections after finalising."""
@@ -95,15 +97,107 @@ def _random_history(seed: int):
         new = rng.choice([s for s in AttendanceStatus if s is not attendance.status])
         correct_attendance(attendance, new, "Marked wrongly", by=coordinator)
         db.session.commit()
+    _change_who_must_hold_what(rng, coordinator, people, courses, orgs, check)
     return people, courses, orgs
+
+
+def _change_who_must_hold_what(rng, coordinator, people, courses, orgs, check):
+    """Requirements by role and by kind of organisation, then the changes that move people in and
+    out of them: roles granted and removed, a move between organisations, an organisation's kind
+    changed, an account closed and reopened, a requirement added after all that. `check(step)`
+    after each."""
+    from volunteer_hub.services.certificates.requirements import set_requirements
+    from volunteer_hub.services.people import (
+        deactivate_person,
+        grant_role,
+        reactivate_person,
+        remove_role,
+        update_organisation,
+    )
+
+    steps = [
+        ("requirements", lambda: set_requirements({("kind", OrganisationKind.LICENSED_VENUE.value, courses[0].id),
+                                                   ("kind", OrganisationKind.LICENSED_VENUE.value, courses[1].id),
+                                                   ("role", Role.TRAINER.value, courses[2].id)})),
+        *[("grant", lambda p=p: grant_role(p, Role.TRAINER)) for p in rng.sample(people, 3)],
+        ("grant a row", lambda: db.session.add(UserRole(
+            user_id=next(p for p in people[4:] if Role.TRAINER not in p.roles).id, role=Role.TRAINER))),
+        ("remove", lambda: remove_role(people[0], Role.TRAINER, by=coordinator)),
+        ("move", lambda: setattr(people[1], "organisation", orgs[0] if people[1].organisation is orgs[1] else orgs[1])),
+        ("kind", lambda: update_organisation(orgs[0], orgs[0].name, OrganisationKind.LICENSED_VENUE)),
+        ("close", lambda: deactivate_person(people[2], by=coordinator)),
+        ("close", lambda: deactivate_person(people[3], by=coordinator)),
+        ("reopen", lambda: reactivate_person(people[3])),
+        ("requirements", lambda: set_requirements({("kind", OrganisationKind.LICENSED_VENUE.value, courses[0].id),
+                                                   ("role", Role.TRAINER.value, courses[2].id),
+                                                   ("role", Role.COORDINATOR.value, courses[1].id)})),
+    ]
+    for step, change in steps:
+        change()
+        db.session.commit()
+        check(step)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_rollups_kept_with_each_change_equal_a_rebuild(app, frozen, seed):
-    _random_history(seed)
+    def check(step):
+        assert _snapshot() == _rebuilt(), step
+
+    _random_history(seed, check)
     kept = _snapshot()
-    assert kept["trained_people"] and kept["certificate_coverage"]
+    assert kept["trained_people"] and kept["certificate_coverage"] and kept["compliance_spans"]
     assert kept == _rebuilt()
+
+
+def _compliance_on(day: dt.date, organisation_id=None) -> dict:
+    """{organisation id: (people with a requirement, people holding every required course)} on
+    `day`, by the definition: open accounts made by then, each course required by their roles or
+    their organisation's kind, each held with a certificate valid that day."""
+    from volunteer_hub.models import ComplianceRequirement, User
+
+    out: dict = {}
+    requirements = db.session.scalars(select(ComplianceRequirement)).all()
+    for person in db.session.scalars(select(User).where(User.is_active.is_(True), User.erased_at.is_(None))):
+        if clock.local_date(person.created_at) > day or organisation_id not in (None, person.organisation_id):
+            continue
+        kind = person.organisation.kind if person.organisation else None
+        required = {r.course_id for r in requirements if r.role in person.roles or (kind and r.organisation_kind is kind)}
+        if not required:
+            continue
+        held = all(_valid_on(course_id, day, person.id) for course_id in required)
+        people, holding = out.get(person.organisation_id, (0, 0))
+        out[person.organisation_id] = (people + 1, holding + held)
+    return out
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_compliance_equals_the_definition(app, frozen, seed):
+    _people, _courses, orgs = _random_history(seed)
+    days = (dt.date(2024, 6, 30), dt.date(2025, 3, 30), dt.date(2025, 10, 26), dt.date(2026, 1, 1), dt.date(2026, 6, 20))
+    for day in days:
+        period = Period(day - dt.timedelta(days=30), day)
+        assert {row[0]: tuple(row[1:]) for row in compliance(period, Scope())} == _compliance_on(day)
+        assert ({row[0]: tuple(row[1:]) for row in compliance(period, Scope(organisation_id=orgs[1].id))}
+                == _compliance_on(day, orgs[1].id))
+    assert any(holding for holding in _compliance_on(days[-1]).values())
+
+
+@pytest.mark.parametrize(("since", "courses", "runs"), [
+    # Nothing held: one run, not held, from the sign-up on.
+    (dt.date(2026, 1, 1), [[]], [(dt.date(2026, 1, 1), dt.date(9999, 12, 31), False)]),
+    # Two courses: held on the days both are; a certificate from before the sign-up counts from it.
+    (dt.date(2026, 1, 10),
+     [[(dt.date(2025, 1, 1), dt.date(2026, 6, 30))], [(dt.date(2026, 2, 1), dt.date(2026, 3, 31)),
+                                                      (dt.date(2026, 4, 2), dt.date(9999, 12, 31))]],
+     [(dt.date(2026, 1, 10), dt.date(2026, 1, 31), False), (dt.date(2026, 2, 1), dt.date(2026, 3, 31), True),
+      (dt.date(2026, 4, 1), dt.date(2026, 4, 1), False), (dt.date(2026, 4, 2), dt.date(2026, 6, 30), True),
+      (dt.date(2026, 7, 1), dt.date(9999, 12, 31), False)]),
+    # Held for good from the first day.
+    (dt.date(2026, 1, 1), [[(dt.date(2025, 1, 1), dt.date(9999, 12, 31))]],
+     [(dt.date(2026, 1, 1), dt.date(9999, 12, 31), True)]),
+])
+def test_compliance_runs(since, courses, runs):
+    assert report_rollups.compliance_runs(since, courses) == runs
 
 
 def _people_trained(period: Period, scope_user_ids=None) -> int:
@@ -117,12 +211,14 @@ def _people_trained(period: Period, scope_user_ids=None) -> int:
     return db.session.scalar(stmt)
 
 
-def _valid_on(course_id: int, day: dt.date) -> int:
+def _valid_on(course_id: int, day: dt.date, user_id: int | None = None) -> int:
+    """People (or whether this person) held a valid certificate of the course on `day`."""
     c = Certificate
     moment = clock.start_of_day(day + LONDON_DAY)
     return db.session.scalar(select(func.count(distinct(c.user_id))).where(
         c.course_id == course_id, c.issued_on <= day, or_(c.expires_on.is_(None), c.expires_on >= day),
-        or_(c.revoked_at.is_(None), c.revoked_at >= moment), or_(c.withdrawn_at.is_(None), c.withdrawn_at >= moment)))
+        or_(c.revoked_at.is_(None), c.revoked_at >= moment), or_(c.withdrawn_at.is_(None), c.withdrawn_at >= moment),
+        c.user_id == user_id if user_id is not None else true()))
 
 
 @pytest.mark.parametrize("seed", [4, 5])

@@ -52,6 +52,7 @@ from volunteer_hub.models.people import (  # noqa: F401
 from volunteer_hub.models.reports import (  # noqa: F401
     CertificateCoverage,
     CertificateLapse,
+    ComplianceSpan,
     PublishedSummary,
     SessionTotal,
     TrainedPerson,

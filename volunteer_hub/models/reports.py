@@ -106,3 +106,26 @@ class CertificateLapse(db.Model):
         Index("ix_certificate_lapses_expired_on", "expired_on", "course_id", "renewed_on", "user_id"),
         Index("ix_certificate_lapses_user_id_course_id", "user_id", "course_id"),
     )
+
+
+class ComplianceSpan(db.Model):
+    """A run of London days on which an open account (active, not erased) that must hold at least
+    one course either held a valid certificate of every course required of it (held) or did not:
+    each such person's rows split the days from their sign-up on into runs, so on any day they have
+    exactly one. "Share of an organisation's people holding every required course on a day" is
+    then a count of the rows that cover the day, by organisation, with no (person, course) pairs
+    to build. Rows follow the person's roles, organisation (and its kind), the requirements and
+    their certificates' coverage."""
+    __tablename__ = "compliance_spans"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    valid_from: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    valid_until: Mapped[dt.date] = mapped_column(Date)  # included; NEVER for the run that goes on
+    # The person's organisation, as on users (and set to NULL with it if the organisation goes).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    held: Mapped[bool]
+
+    __table_args__ = (
+        # The rows covering a day, by organisation, from the index alone.
+        Index("ix_compliance_spans_valid_until", "valid_until", "valid_from", "organisation_id", "held"),
+    )

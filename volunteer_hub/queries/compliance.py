@@ -54,10 +54,11 @@ STATUS_FILTERS = {  # people who have at least one required course that is...
 }
 
 
-def _required_pairs(user_ids: list[int] | None = None, *, distinct: bool = True):
+def _required_pairs(user_ids: list[int] | None = None, *, distinct: bool = True, of=None):
     """SQL: (user_id, course_id) for every course each person must hold (by role or organisation
-    kind); only for `user_ids` if given (one page's people: then it reads only their rows). With
-    distinct=False a pair required both ways comes twice (cheaper, for a caller that groups)."""
+    kind); only for `user_ids` if given (one page's people: then it reads only their rows), or for
+    the people `of(person id column)` selects. With distinct=False a pair required both ways comes
+    twice (cheaper, for a caller that groups)."""
     by_role = (
         select(UserRole.user_id.label("user_id"), ComplianceRequirement.course_id.label("course_id"))
         .join(ComplianceRequirement, ComplianceRequirement.role == UserRole.role)
@@ -68,7 +69,9 @@ def _required_pairs(user_ids: list[int] | None = None, *, distinct: bool = True)
         .join(ComplianceRequirement, ComplianceRequirement.organisation_kind == Organisation.kind)
     )
     if user_ids is not None:
-        by_role, by_kind = by_role.where(UserRole.user_id.in_(user_ids)), by_kind.where(User.id.in_(user_ids))
+        of = lambda person_id: person_id.in_(user_ids)  # noqa: E731
+    if of is not None:
+        by_role, by_kind = by_role.where(of(UserRole.user_id)), by_kind.where(of(User.id))
     return (union(by_role, by_kind) if distinct else union_all(by_role, by_kind)).subquery("required")
 
 

@@ -40,6 +40,7 @@ from volunteer_hub.models import (
     Certificate,
     CertificateCoverage,
     CertificateLapse,
+    ComplianceSpan,
     Course,
     HandOutTotal,
     Holder,
@@ -62,7 +63,6 @@ from volunteer_hub.models import (
     db,
 )
 from volunteer_hub.queries import equipment as equipment_queries
-from volunteer_hub.queries.compliance import _required_pairs
 from volunteer_hub.queries.sql import hours_between
 
 DEFINITIONS = {
@@ -151,6 +151,14 @@ class Scope:
         if self.kind is not None:
             return person_id.in_(select(User.id).join(Organisation, Organisation.id == User.organisation_id)
                                  .where(Organisation.kind == self.kind))
+        return literal(True)
+
+    def organisation_condition(self, organisation_id):
+        """The same people, for a table that holds their organisation."""
+        if self.organisation_id is not None:
+            return organisation_id == self.organisation_id
+        if self.kind is not None:
+            return organisation_id.in_(select(Organisation.id).where(Organisation.kind == self.kind))
         return literal(True)
 
     @property
@@ -311,19 +319,13 @@ def certificates(current: Period, scope: Scope) -> list:
 
 def compliance(current: Period, scope: Scope) -> list:
     """[(organisation_id or None, people with a requirement, people holding all)] on the period's
-    last day: the required (person, course) pairs joined with the coverage valid that day (a set
-    read once from its index), not one look-up per pair."""
-    required = _required_pairs(None, distinct=False)  # grouped by person below: a pair twice changes nothing
-    v = CertificateCoverage
-    held = select(v.user_id, v.course_id).where(_covers(v, current.end)).subquery("held")
-    u = User
-    gaps = (select(u.organisation_id, func.max(case((held.c.user_id.is_(None), 1), else_=0)).label("gap"))
-            .select_from(required).join(u, u.id == required.c.user_id)
-            .outerjoin(held, and_(held.c.user_id == required.c.user_id, held.c.course_id == required.c.course_id))
-            .where(u.is_active.is_(True), u.erased_at.is_(None), u.created_at < current.ends_at, scope.condition(u.id))
-            .group_by(u.organisation_id, u.id).subquery("gaps"))
-    return _rows(select(gaps.c.organisation_id, func.count(), func.count(case((gaps.c.gap == 0, 1))))
-                 .group_by(gaps.c.organisation_id))
+    last day: the compliance_spans rows covering that day (each such person has exactly one, held
+    or not), read from their index."""
+    x = ComplianceSpan
+    return _rows(select(x.organisation_id, func.count(), func.count(case((x.held.is_(True), 1))))
+                 .where(x.valid_until >= current.end, x.valid_from <= current.end,
+                        scope.organisation_condition(x.organisation_id))
+                 .group_by(x.organisation_id))
 
 
 # --- equipment -------------------------------------------------------------------------------------

@@ -12,6 +12,9 @@ bypass the ORM (the demo generator's bulk inserts) call `rebuild()` afterwards.
 - session_totals: each delivered session's marks (all, attended, absent) and length.
 - certificate_coverage: the London days a person held a valid certificate of a course, merged.
 - certificate_lapses: each expiring certificate and when (if ever) its holder renewed it.
+- compliance_spans: for each open account that must hold a course, the runs of London days on
+  which it held every required course, and those on which it did not. They follow the person's
+  certificates (through certificate_coverage), roles, organisation, its kind and the requirements.
 """
 from __future__ import annotations
 
@@ -30,11 +33,15 @@ from volunteer_hub.models import (
     Certificate,
     CertificateCoverage,
     CertificateLapse,
+    ComplianceRequirement,
+    ComplianceSpan,
+    Organisation,
     SessionStatus,
     SessionTotal,
     TrainedPerson,
     TrainingSession,
     User,
+    UserRole,
     db,
 )
 from volunteer_hub.models.certificates import NEVER
@@ -42,13 +49,17 @@ from volunteer_hub.models.certificates import NEVER
 _NOTES = "vh_report_rollups"
 _SESSION_FIELDS = ("status", "finalised_at", "starts_at", "ends_at", "course_id")
 _CERTIFICATE_FIELDS = ("user_id", "course_id", "issued_on", "expires_on", "revoked_at", "withdrawn_at")
+# role_rows: a role removed from the collection is deleted as an orphan during the flush, so it
+# is never in session.deleted; the person's collection shows the change.
+_ACCOUNT_FIELDS = ("is_active", "erased_at", "organisation_id", "created_at", "role_rows")
 _BATCH = 5000
 _ONE_DAY = dt.timedelta(days=1)
 
 
 # --- noticing changes ---------------------------------------------------------------------------
 def _notes(session: Session) -> dict[str, set]:
-    return session.info.setdefault(_NOTES, {"people": set(), "sessions": set(), "session_people": set(), "pairs": set()})
+    return session.info.setdefault(_NOTES, {"people": set(), "sessions": set(), "session_people": set(), "pairs": set(),
+                                            "accounts": set(), "organisations": set(), "requirements": set()})
 
 
 def _values(obj, name: str) -> set:
@@ -77,6 +88,19 @@ def _note_changes(session: Session, _context) -> None:
         elif isinstance(obj, Certificate) and (obj in session.new or _changed(obj, _CERTIFICATE_FIELDS)):
             notes = notes or _notes(session)
             notes["pairs"] |= {(u, c) for u in _values(obj, "user_id") for c in _values(obj, "course_id")}
+        elif isinstance(obj, User) and (obj in session.new or _changed(obj, _ACCOUNT_FIELDS)):
+            notes = notes or _notes(session)
+            notes["accounts"].add(obj.id)
+        elif isinstance(obj, UserRole) and (obj in session.new or _changed(obj, ("user_id", "role"))):
+            notes = notes or _notes(session)
+            notes["accounts"] |= _values(obj, "user_id")
+        elif isinstance(obj, Organisation) and obj not in session.new and _changed(obj, ("kind",)):
+            notes = notes or _notes(session)
+            notes["organisations"].add(obj.id)
+        elif isinstance(obj, ComplianceRequirement):
+            notes = notes or _notes(session)
+            notes["requirements"] |= {("role", v) for v in _values(obj, "role")} | {
+                ("kind", v) for v in _values(obj, "organisation_kind")}
 
 
 @event.listens_for(Session, "before_commit")
@@ -87,17 +111,19 @@ def _write_rollups(session: Session) -> None:
     if not notes:
         return
     sessions = _finalised(session, notes["sessions"] | notes["session_people"])
-    if not sessions and not notes["pairs"]:
-        return
-    people = set(notes["people"])
-    if sessions & notes["session_people"]:
-        people |= set(session.scalars(select(Attendance.user_id).where(
-            Attendance.session_id.in_(sessions & notes["session_people"]))))
     if sessions:
+        people = set(notes["people"])
+        if sessions & notes["session_people"]:
+            people |= set(session.scalars(select(Attendance.user_id).where(
+                Attendance.session_id.in_(sessions & notes["session_people"]))))
         refresh_sessions(sessions, session)
         refresh_people(people, session)
     if notes["pairs"]:
         refresh_coverage(notes["pairs"], session)
+    accounts = notes["accounts"] | {user_id for user_id, _course in notes["pairs"]}
+    accounts |= _people_concerned(session, notes["organisations"], notes["requirements"])
+    if accounts:
+        refresh_compliance(accounts, session)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -242,18 +268,114 @@ def lapse_days(certificates: list) -> list[tuple[int, dt.date, dt.date | None]]:
             for i, _issued, expires in standing if expires != NEVER]
 
 
-# --- all of it ----------------------------------------------------------------------------------
-def rebuild(session: Session | None = None, on_batch: Callable[[int], None] | None = None) -> None:
-    """Every roll-up row again from the tables (after bulk inserts, and in migration 0016), a
-    few thousand people at a time; `on_batch(n)` after each batch of n people (a progress bar)."""
+def _people_concerned(session: Session, organisations: set, requirements: set) -> set:
+    """Everyone in these organisations, and everyone a changed requirement applies to (by role,
+    or by the kind of their organisation)."""
+    roles = [value for what, value in requirements if what == "role"]
+    kinds = [value for what, value in requirements if what == "kind"]
+    if not (organisations or roles or kinds):
+        return set()
+    return set(session.scalars(select(User.id).where(
+        User.organisation_id.in_(organisations)
+        | User.organisation_id.in_(select(Organisation.id).where(Organisation.kind.in_(kinds)))
+        | User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(roles))))))
+
+
+def refresh_compliance(user_ids: Iterable[int], session: Session | None = None) -> None:
     session = session or db.session
-    for table in (SessionTotal, TrainedPerson, CertificateCoverage, CertificateLapse):
+    ids = sorted(set(user_ids) - {None})
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start:start + _BATCH]
+        session.execute(delete(ComplianceSpan).where(ComplianceSpan.user_id.in_(chunk)))
+        _insert_compliance(session, lambda person_id, chunk=chunk: person_id.in_(chunk))
+
+
+def _insert_compliance(session: Session, of: Callable) -> None:
+    """compliance_spans for the people `of(person id column)` selects, from their coverage rows."""
+    from volunteer_hub.queries.compliance import _required_pairs
+
+    u, v = User, CertificateCoverage
+    required: dict[int, set[int]] = {}
+    for user_id, course_id in session.execute(select(_required_pairs(of=of))):
+        required.setdefault(user_id, set()).add(course_id)
+    if not required:
+        return
+    coverage: dict[tuple[int, int], list] = {}
+    for user_id, course_id, first, last in session.execute(
+            select(v.user_id, v.course_id, v.valid_from, v.valid_until).where(of(v.user_id))
+            .order_by(v.user_id, v.course_id, v.valid_from)):
+        coverage.setdefault((user_id, course_id), []).append((first, last))
+    out = []
+    for user_id, created_at, organisation_id in session.execute(
+            select(u.id, u.created_at, u.organisation_id)
+            .where(of(u.id), u.is_active.is_(True), u.erased_at.is_(None)).order_by(u.id)):
+        if user_id not in required:
+            continue
+        days = [coverage.get((user_id, course_id), []) for course_id in sorted(required[user_id])]
+        out += [{"user_id": user_id, "valid_from": first, "valid_until": last, "organisation_id": organisation_id,
+                 "held": held} for first, last, held in compliance_runs(clock.local_date(created_at), days)]
+    for start in range(0, len(out), _BATCH):
+        session.execute(insert(ComplianceSpan), out[start:start + _BATCH])
+
+
+def compliance_runs(since: dt.date, courses: list[list[tuple[dt.date, dt.date]]]) -> list[tuple[dt.date, dt.date, bool]]:
+    """[(first day, last day, held every course)] splitting the days from `since` on, given each
+    required course's coverage days [(first, last)] (sorted, not overlapping)."""
+    held = [(since, NEVER)]
+    for spans in courses:
+        held = _overlap(held, spans)
+    runs, day = [], since
+    for first, last in held:
+        if first > day:
+            runs.append((day, first - _ONE_DAY, False))
+        runs.append((first, last, True))
+        if last == NEVER:
+            return runs
+        day = last + _ONE_DAY
+    runs.append((day, NEVER, False))
+    return runs
+
+
+def _overlap(a: list, b: list) -> list:
+    """The days in both sorted lists of (first, last) spans."""
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        first, last = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if first <= last:
+            out.append((first, last))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+# --- all of it ----------------------------------------------------------------------------------
+def rebuild(session: Session | None = None, on_batch: Callable[[int], None] | None = None, *,
+            compliance: bool = True) -> None:
+    """Every roll-up row again from the tables (after bulk inserts, and in migrations 0016 and
+    0019), a few thousand people at a time; `on_batch(n)` after each batch of n people (a progress
+    bar). compliance=False leaves compliance_spans alone (migration 0016 comes before its table)."""
+    session = session or db.session
+    tables = (SessionTotal, TrainedPerson, CertificateCoverage, CertificateLapse) + ((ComplianceSpan,) if compliance else ())
+    for table in tables:
         session.execute(delete(table))
     _insert_session_totals(session, true())
     highest = session.scalar(select(func.max(User.id))) or 0
     for start in range(0, highest + 1, _BATCH):
-        people = Attendance.user_id.between(start, start + _BATCH - 1)
-        _insert_trained(session, people)
-        _insert_coverage(session, Certificate.user_id.between(start, start + _BATCH - 1))
+        last = start + _BATCH - 1
+        _insert_trained(session, Attendance.user_id.between(start, last))
+        _insert_coverage(session, Certificate.user_id.between(start, last))
+        if compliance:
+            _insert_compliance(session, lambda person_id, start=start, last=last: person_id.between(start, last))
         if on_batch:
             on_batch(min(_BATCH, highest - start + 1))
+
+
+def rebuild_compliance(session: Session | None = None) -> None:
+    """compliance_spans alone, for everyone (migration 0019 fills the new table with it)."""
+    session = session or db.session
+    session.execute(delete(ComplianceSpan))
+    highest = session.scalar(select(func.max(User.id))) or 0
+    for start in range(0, highest + 1, _BATCH):
+        _insert_compliance(session, lambda person_id, start=start: person_id.between(start, start + _BATCH - 1))
