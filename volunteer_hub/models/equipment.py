@@ -239,11 +239,15 @@ class StockMovement(db.Model):
             name="moves_somewhere",
         ),
         CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_has_original"),
-        # The reports: a kind of movement in a date range; with the giver, the impact report counts
-        # the kit bags that handed out from the index alone.
-        Index("ix_stock_movements_kind_occurred_on_from", "kind", "occurred_on", "from_holder_id"),
-        # A holder's history (to_holder_id alone), and the report's issues to venues in a date range.
-        Index("ix_stock_movements_to_holder_id_kind_occurred_on", "to_holder_id", "kind", "occurred_on"),
+        # The reports: a kind of movement in a date range. With what follows, the impact report
+        # sums the write-offs (and counts the kit bags that handed out) from the index alone, not
+        # one table row per movement scattered across the ledger (migration 0020).
+        Index("ix_stock_movements_kind_occurred_on_from", "kind", "occurred_on", "from_holder_id", "item_id",
+              "quantity", "id"),
+        # A holder's history (to_holder_id alone), and the report's issues to venues in a date
+        # range, summed from the index alone.
+        Index("ix_stock_movements_to_holder_id_kind_occurred_on", "to_holder_id", "kind", "occurred_on", "item_id",
+              "quantity", "id"),
         # A holder's history (from_holder_id alone), and whether a kit bag handed out in a period:
         # one look-up per holder, not every hand-out of the period (migration 0016).
         Index("ix_stock_movements_from_holder_id_kind_occurred_on", "from_holder_id", "kind", "occurred_on"),

@@ -63,7 +63,7 @@ from volunteer_hub.models import (
     db,
 )
 from volunteer_hub.queries import equipment as equipment_queries
-from volunteer_hub.queries.sql import hours_between
+from volunteer_hub.queries.sql import hours_between, unindexed
 
 DEFINITIONS = {
     "sessions": "Sessions that started in the period, were not cancelled, and whose register was finalised.",
@@ -340,8 +340,18 @@ def equipment(current: Period) -> dict:
     previous period's hand-outs (day totals), kit bags that handed out, and stock at the end."""
     previous = current.previous()
     m, t = StockMovement, HandOutTotal
-    kind = case((m.kind == MovementKind.WRITE_OFF, "written_off"), else_="venues")
     which = _which(m.occurred_on, current, dates=True)
+    in_periods = and_(m.occurred_on >= previous.start, m.occurred_on <= current.end, _not_reversed(m))
+    # Two parts, each through its own index: write-offs by (kind, day); issues to venues by
+    # recipient (a few hundred venues), not every issue of two years (most go to kit bags).
+    moved = [
+        select(literal("written_off"), which, m.item_id, func.sum(m.quantity))
+        .where(m.kind == MovementKind.WRITE_OFF, in_periods).group_by(which, m.item_id),
+        # (SQLite, which keeps no statistics, would take the index by kind: every issue of two years.)
+        select(literal("venues"), which, m.item_id, func.sum(m.quantity))
+        .where(unindexed(m.kind) == MovementKind.ISSUE, in_periods,
+               m.to_holder_id.in_(select(Holder.id).where(Holder.kind == HolderKind.ORGANISATION)))
+        .group_by(which, m.item_id)]
     # Each holder asks its (from_holder_id, kind, occurred_on) index whether it handed out in the
     # period: a few thousand look-ups, not a DISTINCT over every hand-out of two years.
     h = Holder
@@ -350,14 +360,7 @@ def equipment(current: Period) -> dict:
                                   m.occurred_on >= period.start, m.occurred_on <= period.end).correlate(h))
             for n, period in ((1, current), (0, previous))]
     rows = _rows(union_all(
-        select(kind, which, m.item_id, func.sum(m.quantity))
-        .where(m.occurred_on >= previous.start, m.occurred_on <= current.end, _not_reversed(m),
-               # Issues to venues read through the index by recipient (a few hundred venues), not
-               # every issue of two years (most go to kit bags).
-               or_(m.kind == MovementKind.WRITE_OFF,
-                   and_(m.kind == MovementKind.ISSUE, m.to_holder_id.in_(
-                       select(Holder.id).where(Holder.kind == HolderKind.ORGANISATION)))))
-        .group_by(kind, which, m.item_id),
+        *moved,
         select(literal("handed_before"), literal(0), literal(None), func.coalesce(func.sum(t.quantity), 0))
         .where(t.grain == TotalGrain.DAY, t.period_start >= previous.start, t.period_start <= previous.end),
         *bags,
