@@ -132,7 +132,7 @@ PAGES: list[Page] = [
     Page("compliance matrix (first page)", "/certificates/compliance"),
     Page("stock by holder", "/equipment/stock"),
     Page("hand-out report", "/equipment/report"),
-    Page("impact report (last 12 months)", "/reports/impact"),
+    Page("impact report (last 12 months)", "/reports/impact", tags=("alone",)),
     Page("issue stock form (people picker)", "/equipment/issue"),
     Page("issue stock form, people found", "/equipment/issue?find=volunteer_ids&people_q=smith"),
     Page("new session form (trainer picker)", "/training/sessions/new"),

@@ -299,7 +299,13 @@ def measure_page(page: Page, server: Server, browsers: dict, engine, args) -> di
     if status >= 400:
         raise SystemExit(f"{page.name}: {page.method} {path} answered {status}")
     cookie = browser.cookie_header() if browser else None
-    return {"path": path, "queries": queries, **run_wrk(server.url + path, args, cookie, page.method, body)}
+    out = {"path": path, "queries": queries, **run_wrk(server.url + path, args, cookie, page.method, body)}
+    if "alone" in page.tags:
+        # Also one request at a time (one connection): how long the page takes to render, without
+        # the queue that 8 connections on 4 workers and 2 cores build for a page this heavy.
+        one = argparse.Namespace(**{**vars(args), "threads": 1, "connections": 1})
+        out["alone"] = _wrk(server.url + path, one, cookie, page.method, body, args.duration)
+    return out
 
 
 # --- reporting -----------------------------------------------------------------------------
@@ -325,6 +331,8 @@ def summarise(results: dict, scales: list[int]) -> dict:
                 "queries_small": s["queries"], "queries_big": b["queries"],
                 "errors": s["errors"] + b["errors"],
                 "reference": name in {r.name for r in REFERENCE_PAGES},
+                "alone": {sc: by_scale[sc]["pages"][name]["alone"] for sc in by_scale
+                          if "alone" in by_scale[sc]["pages"][name]},
             }
             row["meets"] = {
                 "throughput": min(row["share_small"], row["share_big"]) >= TARGETS["share_of_healthz"],
@@ -391,6 +399,12 @@ def markdown(summary: dict, scales: list[int], args) -> str:
                 f"| {r['p95_small']} | {r['p95_big']} | {r['p95_ratio']} | {r['queries_small']} / {r['queries_big']} "
                 f"| {' | '.join(verdicts)} |"
                 + (f" ({r['errors']} errors)" if r["errors"] else ""))
+        alone = [r for r in s["pages"] if r["alone"]]
+        if alone:
+            lines += ["", "One request at a time (wrk, 1 connection), the time a page takes to render without a queue:",
+                      "", "| page | scale | req/s | p50 ms | p95 ms |", "| --- | ---: | ---: | ---: | ---: |"]
+            lines += [f"| {r['page']} | {sc} | {a['rps']} | {a['p50_ms']} | {a['p95_ms']} |"
+                      for r in alone for sc, a in r["alone"].items()]
         lines += ["", "| scale | data generated in | worker RSS MB | all < target |", "| ---: | ---: | --- | --- |"]
         for sc, rss in s["worker_rss_mb"].items():
             lines.append(f"| {sc} | {s['seed_seconds'][sc]} s | {', '.join(map(str, rss))} "
