@@ -303,8 +303,10 @@ def measure_page(page: Page, server: Server, browsers: dict, engine, args) -> di
     if "alone" in page.tags:
         # Also one request at a time (one connection): how long the page takes to render, without
         # the queue that 8 connections on 4 workers and 2 cores build for a page this heavy.
+        # Warmed up with one connection first, so the requests still queued from the loaded run
+        # finish before it is measured (without it they made the first requests' p95).
         one = argparse.Namespace(**{**vars(args), "threads": 1, "connections": 1})
-        out["alone"] = _wrk(server.url + path, one, cookie, page.method, body, args.duration)
+        out["alone"] = run_wrk(server.url + path, one, cookie, page.method, body)
     return out
 
 
