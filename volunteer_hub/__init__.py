@@ -28,7 +28,10 @@ def refuse_unsafe_settings(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from volunteer_hub import models  # noqa: F401  (every table known before anything runs)
+    from volunteer_hub import (
+        models,  # noqa: F401  (every table known before anything runs)
+        signed_in_cache,
+    )
     from volunteer_hub.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
     from volunteer_hub.login import configure_login
     from volunteer_hub.services import report_rollups  # noqa: F401  (its listeners keep the report's roll-ups)
@@ -37,6 +40,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
     configure_login(login_manager)
     login_manager.init_app(app)
+    signed_in_cache.register(app)
     mail.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 PLAIN_ENV_KEYS = (
@@ -117,6 +118,12 @@ class BaseConfig:
     # Benchmarks and the query-count test: count SQL statements per request and answer with
     # an X-Query-Count header. Off in normal running.
     VH_COUNT_QUERIES = False
+    # The signed-in person kept by each worker until an account changes (volunteer_hub/signed_in_cache.py);
+    # the file that tells workers on one host that accounts changed (default: instance/signed-in.stamp),
+    # and the longest an entry is used before the row is read again whatever the stamp says.
+    VH_SIGNED_IN_CACHE = True
+    VH_SIGNED_IN_STAMP_FILE = None
+    VH_SIGNED_IN_CACHE_SECONDS = 60
 
 
 class DevelopmentConfig(BaseConfig):
@@ -185,6 +192,11 @@ def load_config(app, config: str | type | None, overrides: dict) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(database_url)
     app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config["VH_SIGNED_IN_STAMP_FILE"]:
+        # Tests: one stamp per test process, so a site running beside them cannot change their query counts.
+        folder, name = ((tempfile.gettempdir(), f"vh-signed-in-{os.getpid()}.stamp") if cls is TestingConfig
+                        else (app.instance_path, "signed-in.stamp"))
+        app.config["VH_SIGNED_IN_STAMP_FILE"] = str(Path(folder) / name)
     _check_secret_key(app, cls)
 
 

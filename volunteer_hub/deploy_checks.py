@@ -95,7 +95,9 @@ def check_sqlite_workers(config, environ):
 def check_rate_limit_storage(config, environ):
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
         return Problem("RATELIMIT_STORAGE_URI", "rate limits are kept in each worker's memory: every worker counts "
-                       "on its own (four workers allow four times the sign-in guesses) and a restart forgets them.",
+                       "on its own (four workers allow four times the sign-in guesses) and a restart forgets them; "
+                       "and without Redis, a second host does not hear that an account changed (signing out "
+                       "everywhere reaches it only after VH_SIGNED_IN_CACHE_SECONDS).",
                        "Set RATELIMIT_STORAGE_URI=redis://host:6379/0, one Redis shared by every worker and host.")
     return None
 

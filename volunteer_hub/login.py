@@ -16,6 +16,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
+from volunteer_hub import signed_in_cache
 from volunteer_hub.clock import now
 from volunteer_hub.models import User, UserRole, db
 from volunteer_hub.queries.sql import comma_list
@@ -39,11 +40,21 @@ def _user_for(value: str) -> User | None:
         user_id, version = (int(part) for part in value.split(":", 1))
     except (ValueError, AttributeError):
         return None
-    row = db.session.execute(_USER_WITH_ROLES, {"user_id": user_id}).one_or_none()
-    if row is None or not row[0].is_active or row[0].session_version != version:
+    kept = signed_in_cache.cache()
+    stamp = kept.store.read() if kept else None  # read before the row: a change after it is seen next time
+    user = kept.get(user_id, stamp) if kept else None
+    if user is not None:
+        db.session.add(user)  # as if just read: lazy loads and changes work as they do on a fresh row
+    else:
+        row = db.session.execute(_USER_WITH_ROLES, {"user_id": user_id}).one_or_none()
+        if row is None:
+            return None
+        user, names = row
+        user.loaded_roles(names)
+        if kept:
+            kept.put(user_id, stamp, user)
+    if not user.is_active or user.session_version != version:
         return None
-    user, names = row
-    user.loaded_roles(names)
     return user
 
 
