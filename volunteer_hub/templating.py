@@ -82,6 +82,4 @@ def register(app) -> None:
     app.jinja_env.globals.update(nav_items=nav_items, page_url=page_url, fixed_url=fixed_url, has_endpoint=has_endpoint,
                                  Role=Role)
 
-    @app.context_processor
-    def inject():
-        return {"partnership_name": current_app.config["VH_PARTNERSHIP_NAME"]}
+    app.jinja_env.globals["partnership_name"] = app.config["VH_PARTNERSHIP_NAME"]

@@ -46,16 +46,15 @@ def _verify_limit() -> str:
     return current_app.config["VH_VERIFY_LIMIT"]
 
 
-@bp.app_context_processor
-def _panel_helpers():
-    def certificate_panel():
-        """Data for the home-page panel (called only when the panel is shown)."""
-        current = certificate_queries.current_certificates(current_user)
-        days = certificate_queries.expiring_days()  # VH_CERT_EXPIRING_DAYS: 60
-        expiring, more = certificate_queries.count_expiring(days, certificate_queries.PANEL_COUNT_CAP) if is_staff(current_user) else (None, False)
-        return {"current": current, "expiring_30": expiring, "more_than": more, "days": days}
-
-    return {"certificate_panel": certificate_panel}
+# Template globals, not context processors: a context processor runs on every render, a global
+# only where a template calls it.
+@bp.app_template_global()
+def certificate_panel():
+    """Data for the home-page panel (called only when the panel is shown)."""
+    current = certificate_queries.current_certificates(current_user)
+    days = certificate_queries.expiring_days()  # VH_CERT_EXPIRING_DAYS: 60
+    expiring, more = certificate_queries.count_expiring(days, certificate_queries.PANEL_COUNT_CAP) if is_staff(current_user) else (None, False)
+    return {"current": current, "expiring_30": expiring, "more_than": more, "days": days}
 
 
 # --- the holder ----------------------------------------------------------------------------------

@@ -31,13 +31,10 @@ from volunteer_hub.urls import INTEGER_MAX
 add_dashboard_panel(30, "equipment/_panel.html")
 
 
-@bp.app_context_processor
-def _kit_bag_summary():
-    def equipment_kit_bag_summary():
-        """For the dashboard panel: what is in my kit bag and what I have on loan."""
-        return home_queries.kit_bag_summary(current_user)
-
-    return {"equipment_kit_bag_summary": equipment_kit_bag_summary}
+@bp.app_template_global()
+def equipment_kit_bag_summary():
+    """For the dashboard panel: what is in my kit bag and what I have on loan."""
+    return home_queries.kit_bag_summary(current_user)
 
 
 # --- volunteers: my kit bag and handing out -----------------------------------------------------

@@ -149,15 +149,13 @@ def due():
                            warning_days=current_app.config["VH_RETENTION_WARNING_DAYS"])
 
 
-@bp.app_context_processor
-def _erasure_requests():
-    def privacy_erasure_requests():
-        """For the admin's home panel: open requests and the nearest deadline."""
-        return home_queries.erasure_requests_summary()
+@bp.app_template_global()
+def privacy_erasure_requests():
+    """For the admin's home panel: open requests and the nearest deadline."""
+    return home_queries.erasure_requests_summary()
 
-    def privacy_open_erasure_request():
-        """For Your details: the person's own open request, if any."""
-        return erasure.open_erasure_request(current_user)
 
-    return {"privacy_erasure_requests": privacy_erasure_requests,
-            "privacy_open_erasure_request": privacy_open_erasure_request}
+@bp.app_template_global()
+def privacy_open_erasure_request():
+    """For Your details: the person's own open request, if any."""
+    return erasure.open_erasure_request(current_user)
