@@ -150,20 +150,13 @@ def test_a_commit_in_a_request_does_not_leave_a_person_that_cannot_be_read(app):
         db.session.remove()
 
 
-def test_a_stamp_that_cannot_be_read_means_no_cache(app, client, tmp_path):
+@pytest.mark.parametrize("setting", ["a stamp that cannot be read", "the cache switched off"])
+def test_without_the_cache_every_request_reads_the_person(app, client, tmp_path, setting):
     unreadable = tmp_path / "a-folder-not-a-file"
     unreadable.mkdir()
-    worker = other_worker(app, VH_SIGNED_IN_STAMP_FILE=str(unreadable), VH_COUNT_QUERIES=True)
-    person = make_user(Role.VOLUNTEER)
-    db.session.commit()
-    worker.test_client_class = type(client)
-    their_client = worker.test_client()
-    sign_in_as(their_client, person)
-    assert [queries(their_client) for _ in range(2)] == [1, 1]
-
-
-def test_switched_off_every_request_reads_the_person(app, client):
-    worker = other_worker(app, VH_SIGNED_IN_CACHE=False, VH_COUNT_QUERIES=True)
+    overrides = ({"VH_SIGNED_IN_STAMP_FILE": str(unreadable)} if setting == "a stamp that cannot be read"
+                 else {"VH_SIGNED_IN_CACHE": False})
+    worker = other_worker(app, VH_COUNT_QUERIES=True, **overrides)
     person = make_user(Role.VOLUNTEER)
     db.session.commit()
     worker.test_client_class = type(client)
