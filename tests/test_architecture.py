@@ -23,7 +23,7 @@ FLOORS = [
                 "volunteer_hub.db", "volunteer_hub.actor", "volunteer_hub.csvfiles"]),
     ("models", ["volunteer_hub.models", "volunteer_hub.extensions"]),
     ("rules", ["volunteer_hub.pagination", "volunteer_hub.security", "volunteer_hub.audit",
-               "volunteer_hub.signed_in_cache"]),
+               "volunteer_hub.signed_in_cache", "volunteer_hub.data_cache"]),
     ("reads and writes", ["volunteer_hub.queries", "volunteer_hub.services"]),
     ("presentation", ["volunteer_hub.forms", "volunteer_hub.templating", "volunteer_hub.unit_of_work",
                       "volunteer_hub.exports"]),

@@ -29,6 +29,7 @@ def refuse_unsafe_settings(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from volunteer_hub import (
+        data_cache,
         models,  # noqa: F401  (every table known before anything runs)
         signed_in_cache,
     )
@@ -41,6 +42,7 @@ def register_extensions(app: Flask) -> None:
     configure_login(login_manager)
     login_manager.init_app(app)
     signed_in_cache.register(app)
+    data_cache.register(app)
     mail.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)

@@ -124,6 +124,9 @@ class BaseConfig:
     VH_SIGNED_IN_CACHE = True
     VH_SIGNED_IN_STAMP_FILE = None
     VH_SIGNED_IN_CACHE_SECONDS = 60
+    VH_REPORT_CACHE = True  # the impact report kept by each worker until any data changes (data_cache.py)
+    VH_REPORT_CACHE_SECONDS = 300
+    VH_DATA_STAMP_FILE = None
 
 
 class DevelopmentConfig(BaseConfig):
@@ -197,6 +200,10 @@ def load_config(app, config: str | type | None, overrides: dict) -> None:
         folder, name = ((tempfile.gettempdir(), f"vh-signed-in-{os.getpid()}.stamp") if cls is TestingConfig
                         else (app.instance_path, "signed-in.stamp"))
         app.config["VH_SIGNED_IN_STAMP_FILE"] = str(Path(folder) / name)
+    if not app.config["VH_DATA_STAMP_FILE"]:
+        folder, name = ((tempfile.gettempdir(), f"vh-data-{os.getpid()}.stamp") if cls is TestingConfig
+                        else (app.instance_path, "data.stamp"))
+        app.config["VH_DATA_STAMP_FILE"] = str(Path(folder) / name)
     _check_secret_key(app, cls)
 
 

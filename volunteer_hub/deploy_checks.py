@@ -97,7 +97,8 @@ def check_rate_limit_storage(config, environ):
         return Problem("RATELIMIT_STORAGE_URI", "rate limits are kept in each worker's memory: every worker counts "
                        "on its own (four workers allow four times the sign-in guesses) and a restart forgets them; "
                        "and without Redis, a second host does not hear that an account changed (signing out "
-                       "everywhere reaches it only after VH_SIGNED_IN_CACHE_SECONDS).",
+                       "everywhere reaches it only after VH_SIGNED_IN_CACHE_SECONDS) nor that data changed (its impact "
+                       "report may be up to VH_REPORT_CACHE_SECONDS old).",
                        "Set RATELIMIT_STORAGE_URI=redis://host:6379/0, one Redis shared by every worker and host.")
     return None
 

@@ -80,27 +80,31 @@ class FileStamp(StampStore):
 class RedisStamp(StampStore):
     KEY = "volunteer_hub:accounts-stamp"
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, key: str = KEY):
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.key = key
 
     def read(self) -> bytes | None:
         try:
-            return self.client.get(self.KEY)
+            return self.client.get(self.key)
         except Exception:  # noqa: BLE001 - Redis away: no cache, the row is read
             return None
 
     def write(self) -> None:
-        self.client.set(self.KEY, secrets.token_bytes(16))
+        self.client.set(self.key, secrets.token_bytes(16))
 
 
-def store_for(config) -> StampStore:
+def store_for(config, file_setting: str = "VH_SIGNED_IN_STAMP_FILE", redis_key: str = RedisStamp.KEY,
+              stores: dict | None = None) -> StampStore:
+    """The stamp's store: in Redis when rate limits are kept there, else the file `file_setting` names."""
+    stores = _STORES if stores is None else stores
     limits = str(config.get("RATELIMIT_STORAGE_URI") or "")
-    key = ("redis", limits) if limits.startswith(("redis://", "rediss://")) else ("file", config["VH_SIGNED_IN_STAMP_FILE"])
-    if key not in _STORES:
-        _STORES[key] = RedisStamp(key[1]) if key[0] == "redis" else FileStamp(Path(key[1]))
-    return _STORES[key]
+    key = ("redis", limits, redis_key) if limits.startswith(("redis://", "rediss://")) else ("file", config[file_setting])
+    if key not in stores:
+        stores[key] = RedisStamp(limits, redis_key) if key[0] == "redis" else FileStamp(Path(key[1]))
+    return stores[key]
 
 
 class SignedInCache:

@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from volunteer_hub import clock
+from volunteer_hub import clock, data_cache
 from volunteer_hub.models import OrganisationKind, Role
 from volunteer_hub.queries import impact as q
 from volunteer_hub.queries import impact_patrols
@@ -276,7 +276,12 @@ def scope_label(scope: Scope, names: q.Names) -> str:
 
 
 def build(period: Period, scope: Scope, names: q.Names | None = None) -> Report:
-    names = names or q.names()
+    """The report: the one built before for the same period and scope if nothing was written since
+    (data_cache.py); the same for every viewer who may see it. Callers must not change it."""
+    return data_cache.cached("impact report", (period, scope), lambda: _build(period, scope, names or q.names()))
+
+
+def _build(period: Period, scope: Scope, names: q.Names) -> Report:
     training, trained = _training(period, scope, names)
     equipment, handed = _equipment(period, names)
     people, patrols = impact_patrols.people_and_patrols(period, scope)
