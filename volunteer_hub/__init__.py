@@ -34,12 +34,13 @@ def register_extensions(app: Flask) -> None:
         signed_in_cache,
     )
     from volunteer_hub.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
-    from volunteer_hub.login import configure_login
+    from volunteer_hub.login import CookieSessions, configure_login
     from volunteer_hub.services import report_rollups  # noqa: F401  (its listeners keep the report's roll-ups)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True, compare_type=True)
     configure_login(login_manager)
+    app.session_interface = CookieSessions()
     login_manager.init_app(app)
     signed_in_cache.register(app)
     data_cache.register(app)

@@ -186,3 +186,15 @@ def test_with_redis_the_stamp_is_shared_by_every_host(app, client):
     in_other_worker(app, lambda: auth_service.sign_out_everywhere(db.session.get(User, person_id)),
                     RATELIMIT_STORAGE_URI=REDIS_URL, VH_SIGNED_IN_STAMP_FILE="/nonexistent/there")
     assert browser.get("/training/mine").status_code == 302
+
+
+def test_a_new_secret_key_keeps_sessions_signed_with_a_fallback_and_ends_the_rest(app, client):
+    """The session's signing serializer is built once per key (login.CookieSessions): a key rotated
+    with the old one kept as a fallback keeps people signed in; without the fallback it ends them."""
+    sign_in_as(client, make_user())
+    assert client.get("/training/mine").status_code == 200
+    old = app.secret_key
+    app.config["SECRET_KEY"], app.config["SECRET_KEY_FALLBACKS"] = "a-new-key-" + "x" * 32, [old]
+    assert client.get("/training/mine").status_code == 200
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/training/mine").status_code == 302  # to the sign-in page
