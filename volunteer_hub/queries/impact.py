@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from volunteer_hub import clock
+from volunteer_hub import clock, data_cache
 from volunteer_hub.models import (
     ATTENDED,
     WAITING,
@@ -442,7 +442,12 @@ class Names:
 
 
 def names() -> Names:
-    """Organisations (by name: also the filter's choices), courses, items and places by id, in one query."""
+    """Organisations (by name: also the filter's choices), courses, items and places by id, in one
+    query; kept until anything is written (data_cache.py), like the report they label. Read-only."""
+    return data_cache.cached("report names", None, _read_names)
+
+
+def _read_names() -> Names:
     rows = _rows(union_all(
         select(literal("org"), Organisation.id, Organisation.name, Organisation.kind),
         select(literal("course"), Course.id, Course.title, literal(None)),

@@ -1,7 +1,7 @@
-from wtforms import BooleanField, DateField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from volunteer_hub.forms import Form, choices
+from volunteer_hub.forms import Form, SelectField, choices
 from volunteer_hub.models import OrganisationKind
 from volunteer_hub.queries.impact_report import PRESETS
 

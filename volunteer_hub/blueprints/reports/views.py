@@ -3,8 +3,9 @@ the same Report (queries/impact_report.py); and /our-year, the figures an admin 
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from markupsafe import Markup
 
-from volunteer_hub import clock
+from volunteer_hub import clock, data_cache
 from volunteer_hub.blueprints.equipment.chart import bar_chart
 from volunteer_hub.blueprints.reports import bp
 from volunteer_hub.blueprints.reports.charts import line_chart
@@ -98,9 +99,19 @@ def impact():
     form, period, scope = _read_form(names)
     if period is None:
         return render_template("reports/impact.html", form=form, report=None), 400
+    report, figures = data_cache.cached("impact report page", (period, scope), lambda: _figures(period, scope, names))
+    return render_template("reports/impact.html", form=form, report=report, figures=figures,
+                           args=_query_args(period, scope), printed=clock.today())
+
+
+def _figures(period: Period, scope: Scope, names: Names) -> tuple:
+    """The report and its figures as HTML: 159 KB for the 300 organisations of scale 100, whose
+    rendering cost more than the rest of the page; the same for every viewer, so kept like the
+    report itself until anything is written (the report is built inside, so never older)."""
     report = build(period, scope, names)
-    return render_template("reports/impact.html", form=form, report=report, charts=_charts(report),
-                           definitions=DEFINITIONS, args=_query_args(period, scope), printed=clock.today())
+    figures = render_template("reports/_impact_figures.html", report=report, charts=_charts(report),
+                              definitions=DEFINITIONS)
+    return report, Markup(figures)  # nosec B704 - a rendered, autoescaped template
 
 
 @bp.get("/reports/impact.csv")
