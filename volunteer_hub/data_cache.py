@@ -73,10 +73,6 @@ class DataCache:
                 self._entries.popitem(last=False)
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 def cached(what: str, key: Hashable, make: Callable[[], T]) -> T:
     """`make()`, or what it returned before for (what, key) if nothing was written since."""

@@ -106,3 +106,15 @@ def test_without_the_cache_every_view_builds_the_report(app, coordinator, monkey
     _, built = _view(coordinator)
     _, again = _view(coordinator)
     assert again == built > 5
+
+
+def test_a_new_day_builds_the_report_again(app, page):
+    """The report also depends on today (stock on a day not yet over, DBS checks due soon)."""
+    app.config["VH_COUNT_QUERIES"] = True
+    with clock.freeze(dt.datetime(2026, 5, 15, 22, 50, tzinfo=UTC)):
+        page.sign_in(make_user(Role.COORDINATOR))
+        _train(2)
+        _view(page)
+        assert _view(page)[1] < 5  # kept
+    with clock.freeze(dt.datetime(2026, 5, 15, 23, 10, tzinfo=UTC)):  # 23:50, then 00:10 in London
+        assert _view(page)[1] > 5  # the same period, a new day: built again

@@ -278,7 +278,13 @@ def scope_label(scope: Scope, names: q.Names) -> str:
 def build(period: Period, scope: Scope, names: q.Names | None = None) -> Report:
     """The report: the one built before for the same period and scope if nothing was written since
     (data_cache.py); the same for every viewer who may see it. Callers must not change it."""
-    return data_cache.cached("impact report", (period, scope), lambda: _build(period, scope, names or q.names()))
+    return data_cache.cached("impact report", kept_key(period, scope), lambda: _build(period, scope, names or q.names()))
+
+
+def kept_key(period: Period, scope: Scope) -> tuple:
+    """What a kept report is kept under: besides the data, it depends on today (stock on a day not
+    yet over, DBS checks due in the next three months), so a new day builds it again."""
+    return period, scope, clock.today()
 
 
 def _build(period: Period, scope: Scope, names: q.Names) -> Report:
@@ -301,4 +307,4 @@ def _build(period: Period, scope: Scope, names: q.Names) -> Report:
     return Report(period, period.previous(), scope, scope_label(scope, names), sections, trend, summary + ".")
 
 
-__all__ = ["DEFINITIONS", "PRESETS", "Period", "Report", "Scope", "build", "preset_period"]
+__all__ = ["DEFINITIONS", "PRESETS", "Period", "Report", "Scope", "build", "kept_key", "preset_period"]

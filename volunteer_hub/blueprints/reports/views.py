@@ -15,7 +15,7 @@ from volunteer_hub.forms import ButtonForm, choices
 from volunteer_hub.models import OrganisationKind, PublishedSummary, Role, db
 from volunteer_hub.queries import impact as impact_queries
 from volunteer_hub.queries.impact import Names
-from volunteer_hub.queries.impact_report import DEFINITIONS, Period, Scope, build, preset_period
+from volunteer_hub.queries.impact_report import DEFINITIONS, Period, Scope, build, kept_key, preset_period
 from volunteer_hub.security import STAFF, role_required
 from volunteer_hub.services import publishing
 from volunteer_hub.services.report_pdf import render_report_pdf
@@ -99,7 +99,7 @@ def impact():
     form, period, scope = _read_form(names)
     if period is None:
         return render_template("reports/impact.html", form=form, report=None), 400
-    report, figures = data_cache.cached("impact report page", (period, scope), lambda: _figures(period, scope, names))
+    report, figures = data_cache.cached("impact report page", kept_key(period, scope), lambda: _figures(period, scope, names))
     return render_template("reports/impact.html", form=form, report=report, figures=figures,
                            args=_query_args(period, scope), printed=clock.today())
 
