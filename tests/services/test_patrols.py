@@ -659,6 +659,22 @@ def test_a_night_reconciles_counts_hand_outs_and_a_top_up(app, night_shift, vera
     assert equipment.ledger_mismatches() == []
 
 
+def test_a_hand_out_just_before_a_shift_that_starts_after_midnight_is_recorded(app, lead, vera, vera_bag,
+                                                                                 alarm, on_call):
+    """Count-out opens before the start, so a shift starting at 00:10 can see its first hand-out at
+    23:55 the day before: it is recorded on the day it happened, never refused as "in the future"
+    (the date is not a field the volunteer can change)."""
+    shift = make_shift(starts_at=dt.datetime(2026, 3, 15, 0, 10, tzinfo=dt.UTC), title="Late late patrol",
+                       lead=lead, on_call=on_call)
+    member = add_member(shift, vera)
+    with clock.freeze(dt.datetime(2026, 3, 14, 23, 55, tzinfo=dt.UTC)):
+        night.count_kit_out(member, {alarm: 10}, by=vera)
+        outcome = night.hand_out_on_patrol(member, {alarm: 2}, by=vera, place_text="Market Square")
+        db.session.commit()
+    assert [(m.quantity, m.occurred_on) for m in outcome.movements] == [(2, SATURDAY)]
+    assert held(vera_bag, alarm) == 8
+
+
 def test_a_hand_out_before_the_count_out_is_not_reported_as_a_top_up(app, night_shift, vera, vera_bag, alarm):
     """BUG (night.hand_out_on_patrol / night.reconciliation): a hand-out recorded before the count-out
     is counted in the count (at_start) and again in handed_out, so the row shows a phantom

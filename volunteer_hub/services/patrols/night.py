@@ -157,8 +157,14 @@ def hand_out_on_patrol(member: PatrolMember, quantities: dict[Item, int], *, by:
         raise Conflict("Your kit bag was counted back in: a hand-out now would not add up. Ask a coordinator "
                        "to record it.")
     return hand_out_stock(bag, quantities, by=by, place_id=place_id, place_text=place_text,
-                          time_band=time_band, occurred_on=clock.local_date(member.shift.starts_at),
+                          time_band=time_band, occurred_on=_night_of(member.shift),
                           idempotency_key=idempotency_key, patrol_shift_id=member.shift_id)
+
+
+def _night_of(shift) -> dt.date:
+    """The day a patrol hand-out is filed under: the shift's (London) date, as the figures group a
+    night; or today, when the bag is counted out before a shift that starts after midnight."""
+    return min(clock.local_date(shift.starts_at), clock.today())
 
 
 class Reconciled(NamedTuple):
