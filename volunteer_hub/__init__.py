@@ -29,6 +29,7 @@ def refuse_unsafe_settings(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from volunteer_hub import (
+        csrf_tokens,
         data_cache,
         models,  # noqa: F401  (every table known before anything runs)
         signed_in_cache,
@@ -46,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     data_cache.register(app)
     mail.init_app(app)
     csrf.init_app(app)
+    csrf_tokens.register(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
     _limit_only_where_decorated(app, limiter)

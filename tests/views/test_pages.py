@@ -1,3 +1,7 @@
+import re
+
+import pytest
+
 from tests.factories import sign_in_as
 
 
@@ -54,6 +58,44 @@ def test_missing_csrf_token_is_a_400_not_a_change(app, volunteer):
     from volunteer_hub.models import User, db
 
     assert db.session.get(User, volunteer.id).name == "Vera Volunteer"
+
+
+def _csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture()
+def ticking_signatures(monkeypatch):
+    """Every signature made a second after the last, as if each page were opened a second apart."""
+    from itsdangerous import TimestampSigner
+
+    seconds = iter(range(1_800_000_000, 1_900_000_000))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(seconds))
+
+
+def test_the_csrf_token_is_signed_once_and_is_accepted_on_a_later_page(app, volunteer, ticking_signatures):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    sign_in_as(client, volunteer)
+    first = _csrf_token(client.get("/accessibility").get_data(as_text=True))
+    second = _csrf_token(client.get("/profile").get_data(as_text=True))
+    assert first == second  # no time limit: the token signed for the first page is kept
+    assert client.post("/profile", data={"csrf_token": first, "name": "Vera Changed"}).status_code == 302
+    from volunteer_hub.models import User, db
+
+    assert db.session.get(User, volunteer.id).name == "Vera Changed"
+
+
+def test_with_a_time_limit_or_a_new_key_each_page_signs_its_own_token(app, volunteer, ticking_signatures):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    sign_in_as(client, volunteer)
+    first = _csrf_token(client.get("/accessibility").get_data(as_text=True))
+    app.config["WTF_CSRF_SECRET_KEY"] = "another key, after a rotation"
+    rotated = _csrf_token(client.get("/accessibility").get_data(as_text=True))
+    assert rotated != first
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    assert len({_csrf_token(client.get("/accessibility").get_data(as_text=True)) for _ in range(2)}) == 2
 
 
 def test_too_long_values_are_refused_by_the_field(client, volunteer):
