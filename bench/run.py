@@ -243,39 +243,55 @@ def measure(kind: str, scale: int, url: str, args, workdir: Path) -> dict:
             if page.as_user and page.as_user not in browsers:
                 browsers[page.as_user] = Browser(server.url)
                 browsers[page.as_user].sign_in(DEMO_USERS[page.as_user])
-        results = {"healthz": {"path": "/healthz", "queries": 0, **run_wrk(server.url + "/healthz", args, None)}}
-        log(f"{kind} scale {scale}: /healthz {results['healthz']['rps']} req/s")
-        for page in pages:
+        results, floor = measure_references(kind, scale, server, browsers, engine, env, args, workdir)
+        for page in pages[len(REFERENCE_PAGES):]:
             results[page.name] = measure_page(page, server, browsers, engine, args)
             r = results[page.name]
             log(f"{kind} scale {scale}: {page.name}: {r['rps']} req/s, p95 {r['p95_ms']} ms, {r['queries']} queries")
         rss = server.worker_rss_mb()
-        # /healthz again: the baseline is the mean of before and after, so a machine that got
-        # busier or quieter during the run (other work on shared cores) skews the shares less.
+        # /healthz again, after the key pages: how far the machine drifted while they ran (the
+        # baseline is the median round, taken beside the floor app and the reference rows).
         after = run_wrk(server.url + "/healthz", args, None)
         log(f"{kind} scale {scale}: /healthz again {after['rps']} req/s")
     finally:
         server.stop()
         engine.dispose()
     measure_alone([p for p in pages if "alone" in p.tags], results, browsers, env, args, workdir)
-    floor = measure_floor(env, args, workdir)
-    log(f"{kind} scale {scale}: floor app (bench/floor) {floor['rps']} req/s")
-    baseline = round((results["healthz"]["rps"] + after["rps"]) / 2, 1)
+    baseline = results["healthz"]["rps"]
     return {"seed_seconds": seed_seconds, "pages": results, "healthz_after": after, "healthz_baseline_rps": baseline,
             "worker_rss_mb": rss, "floor": floor}
 
 
-def measure_floor(env: dict, args, workdir: Path) -> dict:
-    """The floor app (bench/floor/app.py: Flask, Flask-Login, a CSRF token, a layout of the same
-    size, no database) under the same gunicorn and wrk: its signed-in page."""
-    server = Server(env, args.port + 1, args.workers, workdir / "floor.log", app="bench.floor.app:create_app()",
-                    ready="/healthz")
+def measure_references(kind: str, scale: int, server: Server, browsers: dict, engine, env: dict, args,
+                       workdir: Path) -> tuple[dict, dict]:
+    """/healthz, the floor app's signed-in page and the reference rows (the layout signed out and
+    signed in), taken in turn `--rounds` times; each is the round with the median throughput.
+    A shared machine speeds up and slows down by a third within minutes, so measuring a
+    ratio's two sides minutes apart (as one pass did) measures the machine; interleaved, the
+    drift falls on both. The floor app (bench/floor/app.py: Flask, Flask-Login, a CSRF token, a
+    layout of the same size, no database) runs under the same gunicorn settings on the next port."""
+    floor_server = Server(env, args.port + 1, args.workers, workdir / "floor.log", app="bench.floor.app:create_app()",
+                          ready="/healthz")
     try:
-        browser = Browser(server.url)
-        browser.get("/sign-in").read()
-        return {"path": "/page", **run_wrk(server.url + "/page", args, browser.cookie_header())}
+        floor_browser = Browser(floor_server.url)
+        floor_browser.get("/sign-in").read()
+        rounds: dict[str, list[dict]] = {}
+        for _ in range(max(1, args.rounds)):
+            rounds.setdefault("healthz", []).append(
+                {"path": "/healthz", "queries": 0, **run_wrk(server.url + "/healthz", args, None)})
+            rounds.setdefault("floor", []).append(
+                {"path": "/page", **run_wrk(floor_server.url + "/page", args, floor_browser.cookie_header())})
+            for page in REFERENCE_PAGES:
+                rounds.setdefault(page.name, []).append(measure_page(page, server, browsers, engine, args))
     finally:
-        server.stop()
+        floor_server.stop()
+    chosen = {}
+    for name, runs in rounds.items():
+        ordered = sorted(runs, key=lambda r: r["rps"])
+        chosen[name] = {**ordered[len(ordered) // 2], "rounds_rps": [r["rps"] for r in runs]}
+        log(f"{kind} scale {scale}: {name}: {chosen[name]['rps']} req/s (rounds: {chosen[name]['rounds_rps']})")
+    floor = chosen.pop("floor")
+    return chosen, floor
 
 
 def chosen_pages(args) -> list[Page]:
@@ -293,14 +309,19 @@ def measure_page(page: Page, server: Server, browsers: dict, engine, args) -> di
         form["csrf_token"] = browser.csrf(page.csrf_from or path)
         body = urllib.parse.urlencode(form)
     once = body.replace("__UNIQUE__", secrets.token_hex(16)) if body else body
-    if page.method == "GET":
-        # A first visit may do one-off work (my training creates the calendar link); count a later one.
-        query_count(browser, server.url, path, page.method, once)
-    status, queries = query_count(browser, server.url, path, page.method, once)
+    status, _ = query_count(browser, server.url, path, page.method, once)
     if status >= 400:
         raise SystemExit(f"{page.name}: {page.method} {path} answered {status}")
     cookie = browser.cookie_header() if browser else None
-    return {"path": path, "queries": queries, **run_wrk(server.url + path, args, cookie, page.method, body)}
+    measured = run_wrk(server.url + path, args, cookie, page.method, body)
+    # Counted after the load, on warm workers: a probe that lands on a worker this person has not
+    # visited yet adds the query that loads them (and a first visit may do one-off work, as my
+    # training making the calendar link), which is not what the page costs. Each worker is one of
+    # `--workers`; the fewest of twice that many probes is the warm count.
+    probes = [query_count(browser, server.url, path, page.method,
+                          body.replace("__UNIQUE__", secrets.token_hex(16)) if body else body)[1]
+              for _ in range(2 * args.workers)]
+    return {"path": path, "queries": min(probes), "query_probes": probes, **measured}
 
 
 def measure_alone(pages: list[Page], results: dict, browsers: dict, env: dict, args, workdir: Path) -> None:
@@ -359,6 +380,10 @@ def summarise(results: dict, scales: list[int]) -> dict:
                             for sc in by_scale},
             "worker_rss_mb": {sc: by_scale[sc]["worker_rss_mb"] for sc in by_scale},
             "floor_rps": {sc: by_scale[sc]["floor"]["rps"] for sc in by_scale},
+            "rounds": len(by_scale[small]["pages"]["healthz"].get("rounds_rps", [None])),
+            "rounds_rps": {sc: {name: r["rounds_rps"] for name, r in [("floor app", by_scale[sc]["floor"]),
+                                                                      *by_scale[sc]["pages"].items()]
+                                if "rounds_rps" in r} for sc in by_scale},
             "seed_seconds": {sc: by_scale[sc]["seed_seconds"] for sc in by_scale},
         }
     return summary
@@ -385,10 +410,15 @@ def markdown(summary: dict, scales: list[int], args) -> str:
         hz = s["healthz_rps"]
         lines += [
             "", f"## {kind}", "",
-            f"/healthz (before and after the pages; the mean is the baseline): {hz[str(small)][0]} and "
-            f"{hz[str(small)][1]} req/s at scale {small}, {hz[str(big)][0]} and {hz[str(big)][1]} req/s at scale {big}. "
-            f"The floor app's signed-in page: {s['floor_rps'][str(small)]} req/s at scale {small}, "
-            f"{s['floor_rps'][str(big)]} req/s at scale {big} (the same app: it has no data).",
+            f"/healthz, the floor app's signed-in page and the two layout rows were taken in turn, "
+            f"{s['rounds']} rounds; each figure is its median round. /healthz (the baseline) "
+            f"{hz[str(small)][0]} req/s at scale {small} and {hz[str(big)][0]} at scale {big}; after the key pages "
+            f"{hz[str(small)][1]} and {hz[str(big)][1]} (the machine's drift). The floor app's signed-in page: "
+            f"{s['floor_rps'][str(small)]} req/s at scale {small}, {s['floor_rps'][str(big)]} at scale {big} "
+            f"(the same app: it has no data).",
+            *[f"- rounds at scale {sc}, req/s: " + "; ".join(f"{name} {', '.join(map(str, rps))}"
+                                                          for name, rps in by_name.items())
+              for sc, by_name in s["rounds_rps"].items() if by_name],
             "",
             f"| page | req/s s{small} | % of /healthz s{small} | % of /healthz s{big} | % of floor s{small} "
             f"| % of floor s{big} | p50 ms s{small} "
@@ -431,6 +461,8 @@ def main() -> None:
     parser.add_argument("--scales", default="1,10", help="comma-separated, ascending (the target is 1,100)")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load before each page")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="times /healthz, the floor app and the reference rows are taken in turn (the median counts)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
