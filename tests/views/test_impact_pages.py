@@ -30,6 +30,15 @@ def test_dates_that_cannot_be_used_are_refused_next_to_the_field(page):
     assert page.get("/reports/impact?period=custom&date_from=nonsense&date_to=2026-04-01", status=400).error_summary
 
 
+def test_an_organisation_that_is_not_in_the_list_is_refused_next_to_the_field(page):
+    page.sign_in(make_user(Role.COORDINATOR))
+    for value in ("999999", "abc"):
+        refused = page.get(f"/reports/impact?{QUERY}&organisation={value}", status=400)
+        assert "Choose an organisation from the list." in refused.field_error("organisation")
+        assert page.client.get(f"/reports/impact.csv?{QUERY}&organisation={value}").status_code == 400
+    assert page.get(f"/reports/impact?{QUERY}&organisation=").h1.endswith("the whole partnership")
+
+
 def test_the_report_shows_the_period_the_filter_and_the_definitions(page):
     with clock.freeze(dt.datetime(2026, 5, 15, 12, 0, tzinfo=UTC)):
         _trained(3)

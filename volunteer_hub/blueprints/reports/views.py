@@ -26,7 +26,7 @@ MAX_DAYS = 366 * 5  # a longer period is refused: the previous one would reach b
 
 def _read_form(names: Names) -> tuple[ImpactForm, Period | None, Scope]:
     """The period and scope the address asks for; the period is None (with the reason next to its
-    field) when the dates are not usable."""
+    field) when the dates or the organisation cannot be used."""
     form = ImpactForm(request.args)
     form.organisation.choices = choices([("", "Every organisation")]
                                         + [(str(i), n) for i, (n, _kind) in names.organisations.items()])
@@ -46,7 +46,11 @@ def _read_form(names: Names) -> tuple[ImpactForm, Period | None, Scope]:
             return form, None, Scope()
         period = Period(start, end)
     form.date_from.data, form.date_to.data = period.start, period.end
-    organisation = int(form.organisation.data) if (form.organisation.data or "").isdigit() else None
+    chosen = form.organisation.data or ""
+    organisation = int(chosen) if chosen.isdigit() else None
+    if chosen and organisation not in names.organisations:  # a link edited by hand, or out of date
+        form.organisation.errors = [*form.organisation.errors, "Choose an organisation from the list."]
+        return form, None, Scope()
     kind = OrganisationKind(form.kind.data) if form.kind.data in {k.value for k in OrganisationKind} else None
     return form, period, Scope(organisation_id=organisation, kind=kind)
 
