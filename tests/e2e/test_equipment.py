@@ -3,6 +3,8 @@ volunteer, on a phone, records a hand-out; the coordinator sees it in stock by h
 report. With the mouse (touch) and with the keyboard alone."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -47,3 +49,38 @@ def test_a_coordinator_checks_a_radio_out_to_someone_found_by_name(page, scene):
     j.look(page, "check-out")
     j.press(page, j.button(page, "Check out"))
     j.see(page, f"Radio RAD-0104 checked out to {person.name}")
+
+
+def test_a_search_that_answers_late_does_not_replace_the_matches_for_what_was_typed(page, scene):
+    """On a slow line an earlier search ("Ro") can answer after the last ("Rory Latecomer"): the
+    picker shows the matches for what is in the box, not for what was typed on the way."""
+    person = scene.person("Rory Latecomer")
+    scene.person("Rosa Other")
+    j.sign_in(page, "coordinator@example.org", DEMO_PASSWORD)
+    j.stock_page(page, "Radios & loans")
+    j.press(page, page.get_by_role("link", name=re.compile(r"^Check out Radio ")).last)  # one still in the store
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check out Radio")
+    held = []
+
+    def slow_first(route):
+        if "q=Ro&" in route.request.url + "&" and not held:
+            held.append(route)  # answered below, after the last search has been shown
+        else:
+            route.continue_()
+
+    page.route("**/people/suggest*", slow_first)
+    search = page.get_by_label("Find by name or email", exact=True)
+    search.fill("Ro")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the first search was never sent"
+    search.fill("Rory Latecomer")
+    expect(page.get_by_label(person.name, exact=True)).to_have_count(1)
+    expect(page.get_by_label("Rosa Other", exact=True)).to_have_count(0)
+    page.wait_for_timeout(300)  # the first search's own debounce has long passed
+    held[0].continue_()
+    page.wait_for_timeout(800)  # the late answer arrives and must be ignored
+    expect(page.get_by_label("Rosa Other", exact=True)).to_have_count(0)
+    expect(page.get_by_label(person.name, exact=True)).to_have_count(1)

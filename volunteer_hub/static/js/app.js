@@ -25,17 +25,18 @@
     var list = picker.querySelector("[data-picker-matches]");
     var more = picker.querySelector("[data-picker-more]");
     var name = picker.getAttribute("data-picker-name");
-    var timer = null;
+    var timer = null, asked = 0;
     if (!search || !list) { return; }
     search.addEventListener("input", function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
+        var mine = ++asked;  // on a slow line an earlier search can answer last: only the latest counts
         var base = picker.getAttribute("data-picker-url");
         var url = base + (base.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(search.value);
         fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
           .then(function (response) { return response.ok ? response.json() : null; })
           .then(function (body) {
-            if (!body) { return; }
+            if (!body || mine !== asked) { return; }
             var ticked = {};
             picker.querySelectorAll("[data-picker-ticked] input:checked, [data-picker-matches] input:checked").forEach(function (box) {
               ticked[box.value] = true;
