@@ -75,7 +75,11 @@ def tab_to(page: Page, target: Locator) -> None:
     element = target.element_handle()  # found once: each press then costs one round trip, not two
     for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
-        if element.evaluate("el => el === document.activeElement"):
+        where = element.evaluate("el => el === document.activeElement ? 'focused' : el.isConnected ? '' : 'gone'")
+        if where == "gone":  # the page redrew it (the picker's suggestions came back late): find it again
+            element = target.element_handle()
+            where = element.evaluate("el => el === document.activeElement ? 'focused' : ''")
+        if where == "focused":
             return
     raise AssertionError(f"could not reach {target} with the Tab key in {MAX_TABS} presses")
 
